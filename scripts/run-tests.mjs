@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs every `*.test.ts` below packages/*/test (or the paths given) with node:test through tsx.
+// Node 20's test runner neither globs nor finds .ts files by itself, so we list them here.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const args = process.argv.slice(2)
+const roots = args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))
+
+function collect(path, out) {
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    return out
+  }
+  if (st.isFile()) {
+    if (path.endsWith('.test.ts')) out.push(path)
+    return out
+  }
+  for (const name of readdirSync(path).sort()) {
+    if (name === 'node_modules' || name === 'fixtures') continue
+    collect(join(path, name), out)
+  }
+  return out
+}
+
+const files = roots.flatMap((r) => collect(join(root, r), [])).map((f) => relative(root, f))
+if (files.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  { cwd: root, stdio: 'inherit' },
+)
+process.exit(result.status ?? 1)
