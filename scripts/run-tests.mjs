@@ -7,7 +7,8 @@ import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const args = process.argv.slice(2)
-const roots = args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))
+const roots =
+  args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))
 
 function collect(path, out) {
   let st
@@ -32,9 +33,8 @@ if (files.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit' },
-)
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+})
 process.exit(result.status ?? 1)
