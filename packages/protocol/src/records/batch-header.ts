@@ -49,10 +49,18 @@ export const Attributes = {
 export const CompressionType = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType]
 
+/** Attribute bit 3. With LogAppendTime every record's timestamp is the batch's maxTimestamp. */
+export const TimestampType = { createTime: 0, logAppendTime: 1 } as const
+export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType]
+
+/** The only batch format Runnel reads or writes (Produce v3+ and Fetch v4+ carry nothing else). */
+export const CURRENT_MAGIC = 2
+
 export const batchBaseOffset = (buf: Buffer, pos = 0): bigint => buf.readBigInt64BE(pos)
 export const batchLength = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + 8)
 /** Whole size of the batch in bytes, header included. */
 export const batchSize = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + 8) + LOG_OVERHEAD
+export const batchPartitionLeaderEpoch = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + 12)
 export const batchMagic = (buf: Buffer, pos = 0): number => buf.readInt8(pos + 16)
 export const batchCrc = (buf: Buffer, pos = 0): number => buf.readUInt32BE(pos + 17)
 export const batchAttributes = (buf: Buffer, pos = 0): number => buf.readInt16BE(pos + 21)
@@ -67,6 +75,11 @@ export const batchRecordCount = (buf: Buffer, pos = 0): number => buf.readInt32B
 export const isTransactional = (attributes: number): boolean => (attributes & Attributes.transactional) !== 0
 export const isControl = (attributes: number): boolean => (attributes & Attributes.control) !== 0
 export const compressionOf = (attributes: number): number => attributes & Attributes.compressionMask
+export const timestampTypeOf = (attributes: number): TimestampType =>
+  (attributes & Attributes.timestampTypeLogAppend) !== 0
+    ? TimestampType.logAppendTime
+    : TimestampType.createTime
+export const hasDeleteHorizon = (attributes: number): boolean => (attributes & Attributes.deleteHorizon) !== 0
 
 /** Rewrites the base offset in place (outside the CRC, so the CRC stays valid). */
 export function setBatchBaseOffset(buf: Buffer, baseOffset: bigint, pos = 0): void {
