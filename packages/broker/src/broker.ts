@@ -1,0 +1,157 @@
+// The broker: one node that speaks the Kafka protocol. It owns the listening socket, the
+// connections, the topic manager (and through it the partition logs), the HTTP side port and
+// the background work (retention). `startBroker()` is the library entry point.
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server, type Socket } from 'node:net'
+import { pino, type Logger } from 'pino'
+import { AppendNotifier } from './cluster/append-notifier.ts'
+import { TopicManager } from './cluster/topics.ts'
+import { type BrokerConfig, type BrokerOptions, resolveBrokerConfig } from './config/broker-config.ts'
+import './handlers/index.ts'
+import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
+import { BrokerMetrics } from './metrics.ts'
+import { Connection } from './network/connection.ts'
+import { openStorage, type Storage } from './storage-adapter.ts'
+
+export interface RunningBroker {
+  /** The Kafka listener's bound host and port. */
+  readonly host: string
+  readonly port: number
+  /** `host:port`, ready for a client's bootstrap list. */
+  readonly bootstrap: string
+  /** The HTTP side port (/health, /metrics) when enabled. */
+  readonly httpPort: number | undefined
+  readonly clusterId: string
+  readonly broker: Broker
+  /** Flushes every log, closes connections and listeners. Idempotent. */
+  close(): Promise<void>
+}
+
+export class Broker {
+  readonly config: BrokerConfig
+  readonly log: Logger
+  readonly metrics: BrokerMetrics
+  readonly topics: TopicManager
+  readonly appends = new AppendNotifier()
+  readonly storage: Storage
+  readonly clusterId: string
+  /** Owner: the broker; connections add and remove themselves. */
+  private readonly connections = new Set<Connection>()
+  private server: Server | undefined
+  private http: HttpSidePort | undefined
+  private retentionTimer: NodeJS.Timeout | undefined
+  private boundPort = 0
+  private closing: Promise<void> | undefined
+
+  private constructor(config: BrokerConfig, log: Logger, storage: Storage, clusterId: string) {
+    this.config = config
+    this.log = log
+    this.storage = storage
+    this.clusterId = clusterId
+    this.topics = new TopicManager(this)
+    this.metrics = new BrokerMetrics({ partitionOffsets: () => this.topics.partitionOffsets() })
+  }
+
+  get nodeId(): number {
+    return this.config.nodeId
+  }
+  get advertisedHost(): string {
+    return this.config.advertisedHost ?? this.config.host
+  }
+  get advertisedPort(): number {
+    return this.config.advertisedPort ?? this.boundPort
+  }
+
+  static async start(options: BrokerOptions = {}): Promise<RunningBroker> {
+    const config = resolveBrokerConfig(options)
+    const log = pino({ name: 'runnel-broker', level: config.logLevel })
+    const { storage, clusterId } = await openStorage(config, log)
+    const broker = new Broker(config, log, storage, clusterId ?? randomBytes(16).toString('base64url').slice(0, 22))
+    await broker.topics.load()
+    await broker.listen()
+    if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
+    broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
+    broker.retentionTimer.unref()
+    log.info(
+      {
+        host: config.host,
+        port: broker.boundPort,
+        httpPort: broker.http?.port,
+        dataDir: config.dataDir ?? '(memory)',
+        clusterId: broker.clusterId,
+        topics: broker.topics.list().length,
+      },
+      'broker started',
+    )
+    return {
+      host: config.host,
+      port: broker.boundPort,
+      bootstrap: `${config.host}:${broker.boundPort}`,
+      httpPort: broker.http?.port,
+      clusterId: broker.clusterId,
+      broker,
+      close: () => broker.close(),
+    }
+  }
+
+  private listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => this.accept(socket))
+      server.once('error', reject)
+      server.listen(this.config.port, this.config.host, () => {
+        server.off('error', reject)
+        server.on('error', (err) => this.log.error({ err }, 'listener error'))
+        const address = server.address()
+        this.boundPort = typeof address === 'object' && address ? address.port : this.config.port
+        this.server = server
+        resolve()
+      })
+    })
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy()
+      return
+    }
+    const connection = new Connection(socket, this)
+    this.connections.add(connection)
+    this.metrics.connections.set(this.connections.size)
+  }
+
+  /** Called by a connection when its socket closes. */
+  connectionClosed(connection: Connection): void {
+    this.connections.delete(connection)
+    this.metrics.connections.set(this.connections.size)
+  }
+
+  enforceRetention(now = Date.now()): void {
+    try {
+      this.topics.enforceRetention(now)
+    } catch (err) {
+      this.log.error({ err }, 'retention failed')
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer)
+    const listenerClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    for (const c of this.connections) c.close()
+    await listenerClosed
+    this.appends.wakeAll()
+    await this.http?.close()
+    await this.storage.close()
+    this.log.info('broker stopped')
+    this.log.flush?.()
+  }
+}
+
+/** Starts a broker; `await startBroker({ port: 0, dataDir })` gives its bound address and close(). */
+export function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  return Broker.start(options)
+}

@@ -1,0 +1,302 @@
+// Topics: names, ids, partition logs and configs, kept in the storage's topic catalog so they
+// survive restarts. Admin handlers (CreateTopics, DeleteTopics, CreatePartitions, the config
+// APIs) and Metadata go through here.
+//
+// Owner: the broker's TopicManager. Every mutation is serialized through `exclusive`, so two
+// CreateTopics for one name, or a delete racing a create, cannot interleave their catalog
+// writes; reads (Produce, Fetch, Metadata) see the in-memory maps.
+import { randomUUID } from 'node:crypto'
+import { ErrorCode } from '@runnel/protocol'
+import type { Broker } from '../broker.ts'
+import { effectiveTopicConfig, validateTopicConfig } from '../config/topic-configs.ts'
+import type { PartitionLog } from '../storage-adapter.ts'
+import { INTERNAL_TOPICS, validateTopicName } from './topic-names.ts'
+
+export interface TopicState {
+  readonly name: string
+  readonly topicId: string
+  readonly isInternal: boolean
+  /** Partition logs by partition index. */
+  partitions: PartitionLog[]
+  /** Topic-level overrides, as set by CreateTopics / AlterConfigs. */
+  overrides: Record<string, string>
+  /** Every topic config's effective value (override, else broker default, else Kafka's). */
+  config: Record<string, string>
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; errorCode: number; errorMessage: string }
+
+const fail = (errorCode: number, errorMessage: string): { ok: false; errorCode: number; errorMessage: string } => ({
+  ok: false,
+  errorCode,
+  errorMessage,
+})
+
+export interface CreateTopicSpec {
+  name: string
+  /** -1 = the broker's num.partitions. */
+  numPartitions: number
+  /** -1 = default (1). Anything above 1 is refused: one node holds one replica. */
+  replicationFactor: number
+  /** Manual assignment: partition index -> broker ids. */
+  assignments?: { partitionIndex: number; brokerIds: number[] }[]
+  configs?: Record<string, string | null>
+  validateOnly?: boolean
+}
+
+export class TopicManager {
+  private readonly broker: Broker
+  /** Owner: this manager. */
+  private readonly byName = new Map<string, TopicState>()
+  private readonly byTopicId = new Map<string, TopicState>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(broker: Broker) {
+    this.broker = broker
+  }
+
+  /** Runs mutations one at a time, in arrival order. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  /** Loads the catalog and opens every partition log (at start). */
+  async load(): Promise<void> {
+    for (const entry of await this.broker.storage.listTopics()) {
+      const config = effectiveTopicConfig(entry.configs, this.brokerDefaults())
+      const partitions: PartitionLog[] = []
+      for (let p = 0; p < entry.partitions; p++) {
+        partitions.push(await this.broker.storage.openPartition(entry.name, p, config))
+      }
+      this.add({
+        name: entry.name,
+        topicId: entry.topicId,
+        isInternal: INTERNAL_TOPICS.has(entry.name),
+        partitions,
+        overrides: { ...entry.configs },
+        config,
+      })
+    }
+  }
+
+  private add(topic: TopicState): void {
+    this.byName.set(topic.name, topic)
+    this.byTopicId.set(topic.topicId, topic)
+  }
+
+  brokerDefaults(): Record<string, string> {
+    return { ...this.broker.config.brokerConfigs }
+  }
+
+  list(): TopicState[] {
+    return [...this.byName.values()]
+  }
+  get(name: string): TopicState | undefined {
+    return this.byName.get(name)
+  }
+  byId(topicId: string): TopicState | undefined {
+    return this.byTopicId.get(topicId)
+  }
+  partition(topic: string, index: number): PartitionLog | undefined {
+    return this.byName.get(topic)?.partitions[index]
+  }
+
+  *partitionOffsets(): Iterable<{ topic: string; partition: number; logStartOffset: number; logEndOffset: number }> {
+    for (const t of this.byName.values()) {
+      for (let p = 0; p < t.partitions.length; p++) {
+        const log = t.partitions[p]
+        yield { topic: t.name, partition: p, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+      }
+    }
+  }
+
+  /** Creates a topic with the broker's defaults, as Metadata's auto-creation does. */
+  async autoCreate(name: string): Promise<TopicState | undefined> {
+    const result = await this.create({ name, numPartitions: -1, replicationFactor: -1 })
+    if (result.ok) return result.value
+    return this.byName.get(name)
+  }
+
+  /** Checks a topic's configs; returns the first problem. */
+  validateConfigs(configs: Readonly<Record<string, string | null>>): Outcome<Record<string, string>> {
+    const out: Record<string, string> = {}
+    for (const [name, value] of Object.entries(configs)) {
+      const problem = validateTopicConfig(name, value)
+      if (problem) return fail(ErrorCode.INVALID_CONFIG, `Invalid value for ${name}: ${problem}`)
+      if (value !== null) out[name] = value.trim()
+    }
+    return { ok: true, value: out }
+  }
+
+  create(spec: CreateTopicSpec): Promise<Outcome<TopicState>> {
+    return this.exclusive(async () => {
+      const invalid = validateTopicName(spec.name)
+      if (invalid) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, invalid)
+      if (this.byName.has(spec.name)) {
+        return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`)
+      }
+      const assignments = spec.assignments ?? []
+      let numPartitions = spec.numPartitions
+      if (assignments.length > 0) {
+        if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+          return fail(
+            ErrorCode.INVALID_REQUEST,
+            'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+          )
+        }
+        const problem = this.checkAssignments(assignments, 0)
+        if (problem) return problem
+        numPartitions = assignments.length
+      }
+      if (numPartitions === -1) numPartitions = this.broker.config.numPartitions
+      if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+        return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.')
+      }
+      if (spec.replicationFactor === 0 || spec.replicationFactor < -1) {
+        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.')
+      }
+      if (spec.replicationFactor > 1) {
+        return fail(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+        )
+      }
+      const configs = this.validateConfigs(spec.configs ?? {})
+      if (!configs.ok) return configs
+      const config = effectiveTopicConfig(configs.value, this.brokerDefaults())
+      const topic: TopicState = {
+        name: spec.name,
+        topicId: randomUUID(),
+        isInternal: INTERNAL_TOPICS.has(spec.name),
+        partitions: [],
+        overrides: configs.value,
+        config,
+      }
+      if (spec.validateOnly) return { ok: true, value: topic }
+      await this.broker.storage.saveTopic({
+        name: topic.name,
+        topicId: topic.topicId,
+        partitions: numPartitions,
+        configs: topic.overrides,
+      })
+      for (let p = 0; p < numPartitions; p++) {
+        topic.partitions.push(await this.broker.storage.openPartition(topic.name, p, config))
+      }
+      this.add(topic)
+      this.broker.log.info({ topic: topic.name, partitions: numPartitions, configs: topic.overrides }, 'topic created')
+      return { ok: true, value: topic }
+    })
+  }
+
+  private checkAssignments(
+    assignments: { partitionIndex: number; brokerIds: number[] }[],
+    firstIndex: number,
+  ): { ok: false; errorCode: number; errorMessage: string } | undefined {
+    const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex)
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]
+      if (a.partitionIndex !== firstIndex + i) {
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions in the assignment must be consecutive from 0.')
+      }
+      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.broker.nodeId) {
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Replica assignment ${JSON.stringify(a.brokerIds)} for partition ${a.partitionIndex} must be [${this.broker.nodeId}]: this broker is the only node.`,
+        )
+      }
+    }
+    return undefined
+  }
+
+  delete(name: string): Promise<Outcome<TopicState>> {
+    return this.exclusive(async () => {
+      const topic = this.byName.get(name)
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`)
+      this.byName.delete(name)
+      this.byTopicId.delete(topic.topicId)
+      await this.broker.storage.deleteTopic(name, topic.partitions)
+      // Fetches parked on this topic must learn it is gone.
+      for (let p = 0; p < topic.partitions.length; p++) this.broker.appends.notify(name, p)
+      this.broker.log.info({ topic: name }, 'topic deleted')
+      return { ok: true, value: topic }
+    })
+  }
+
+  addPartitions(
+    name: string,
+    count: number,
+    assignments: { brokerIds: number[] }[] | null,
+    validateOnly: boolean,
+  ): Promise<Outcome<TopicState>> {
+    return this.exclusive(async () => {
+      const topic = this.byName.get(name)
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`)
+      const current = topic.partitions.length
+      if (count < current) {
+        return fail(
+          ErrorCode.INVALID_PARTITIONS,
+          `Topic currently has ${current} partitions, which is higher than the requested ${count}.`,
+        )
+      }
+      if (count === current) {
+        return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`)
+      }
+      if (assignments) {
+        if (assignments.length !== count - current) {
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`,
+          )
+        }
+        const problem = this.checkAssignments(
+          assignments.map((a, i) => ({ partitionIndex: current + i, brokerIds: a.brokerIds })),
+          current,
+        )
+        if (problem) return problem
+      }
+      if (validateOnly) return { ok: true, value: topic }
+      await this.broker.storage.saveTopic({
+        name,
+        topicId: topic.topicId,
+        partitions: count,
+        configs: topic.overrides,
+      })
+      for (let p = current; p < count; p++) {
+        topic.partitions.push(await this.broker.storage.openPartition(name, p, topic.config))
+      }
+      this.broker.log.info({ topic: name, from: current, to: count }, 'partitions added')
+      return { ok: true, value: topic }
+    })
+  }
+
+  /** Replaces a topic's overrides (AlterConfigs) or applies the result of an incremental change. */
+  setConfigs(name: string, overrides: Record<string, string>, validateOnly: boolean): Promise<Outcome<TopicState>> {
+    return this.exclusive(async () => {
+      const topic = this.byName.get(name)
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`)
+      const checked = this.validateConfigs(overrides)
+      if (!checked.ok) return checked
+      if (validateOnly) return { ok: true, value: topic }
+      const config = effectiveTopicConfig(checked.value, this.brokerDefaults())
+      await this.broker.storage.saveTopic({
+        name,
+        topicId: topic.topicId,
+        partitions: topic.partitions.length,
+        configs: checked.value,
+      })
+      topic.overrides = checked.value
+      topic.config = config
+      for (const log of topic.partitions) this.broker.storage.updatePartitionConfig(log, config)
+      this.broker.log.info({ topic: name, configs: checked.value }, 'topic configs changed')
+      return { ok: true, value: topic }
+    })
+  }
+
+  enforceRetention(now: number): void {
+    for (const t of this.byName.values()) {
+      for (const log of t.partitions) this.broker.storage.enforceRetention(log, now)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// The handler registry: every API the broker answers registers here, once, with its version
+// range (STYLE.md habit 1). ApiVersions is built from this registry, never hand-listed.
+import type { AnyApiKey, RequestHeader, RequestMap, ResponseMap } from '@runnel/protocol'
+import type { Broker } from '../broker.ts'
+import type { ConnectionInfo } from '../network/connection.ts'
+
+export interface RequestContext {
+  readonly broker: Broker
+  readonly header: RequestHeader
+  readonly connection: ConnectionInfo
+}
+
+/**
+ * A handler answers one API. It returns the response body, a promise of it, or `null` when
+ * the request gets no response at all (Produce with acks=0). Kafka error codes go into the
+ * response; a handler throws only on a bug.
+ */
+export interface Handler<K extends AnyApiKey = AnyApiKey> {
+  readonly apiKey: K
+  readonly name: string
+  readonly minVersion: number
+  readonly maxVersion: number
+  handle(request: RequestMap[K], ctx: RequestContext): ResponseMap[K] | null | Promise<ResponseMap[K] | null>
+  /**
+   * What to answer when the request body cannot be served at all (e.g. the broker is
+   * shutting down). Optional; without it the connection is closed, as Kafka does.
+   */
+}
+
+const handlers = new Map<number, Handler>()
+
+export function registerHandler<K extends AnyApiKey>(handler: Handler<K>): Handler<K> {
+  if (handlers.has(handler.apiKey)) throw new Error(`handler for API ${handler.apiKey} registered twice`)
+  handlers.set(handler.apiKey, handler as unknown as Handler)
+  return handler
+}
+
+export function handlerFor(apiKey: number): Handler | undefined {
+  return handlers.get(apiKey)
+}
+
+/** Every registered handler, by API key. */
+export function registeredHandlers(): Handler[] {
+  return [...handlers.values()].sort((a, b) => a.apiKey - b.apiKey)
+}

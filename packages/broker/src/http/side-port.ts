@@ -1,0 +1,63 @@
+// The broker's HTTP side port: /health and /metrics (Prometheus text format). Plain node:http:
+// two read-only routes do not need a framework, and the broker starts faster without one.
+import { createServer, type Server } from 'node:http'
+import type { Broker } from '../broker.ts'
+
+export interface HttpSidePort {
+  readonly port: number
+  close(): Promise<void>
+}
+
+export function startHttpSidePort(broker: Broker, host: string, port: number): Promise<HttpSidePort> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' })
+      res.end(JSON.stringify({ error: 'method not allowed', message: `${req.method} is not allowed on ${path}` }))
+      return
+    }
+    if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          nodeId: broker.nodeId,
+          clusterId: broker.clusterId,
+          topics: broker.topics.list().length,
+        }),
+      )
+      return
+    }
+    if (path === '/metrics') {
+      broker.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': broker.metrics.registry.contentType })
+          res.end(text)
+        },
+        (err: unknown) => {
+          broker.log.error({ err }, 'metrics failed')
+          res.writeHead(500, { 'content-type': 'text/plain' })
+          res.end('metrics failed\n')
+        },
+      )
+      return
+    }
+    res.writeHead(404, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ error: 'not found', message: `no route ${path}; try /health or /metrics` }))
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
