@@ -1,0 +1,540 @@
+// The disk implementation of PartitionLog: a directory of segments (see segment.ts), a tail
+// cache, group-committed fsyncs and a checkpoint file for logStartOffset and the recovery point.
+import { batchLastOffsetDelta, batchSize } from '../../../protocol/src/records/batch-header.ts'
+import type {
+  AppendOptions,
+  AppendResult,
+  BatchLookup,
+  DeleteRecordsResult,
+  PartitionLog,
+  ReadOptions,
+  ReadResult,
+  RetentionResult,
+  StorageFailure,
+} from './api.ts'
+import { int64At, splitBatches } from './batches.ts'
+import { StorageError, StorageErrorCode } from './errors.ts'
+import type { FileSystem } from './file-system.ts'
+import { GroupCommit } from './group-commit.ts'
+import { LogCheckpointFile } from './log-checkpoint.ts'
+import type { LogConfig } from './log-config.ts'
+import type { StorageLogger } from './logger.ts'
+import { placeBatches } from './place-batches.ts'
+import { loadPartition } from './recovery.ts'
+import { planRetention } from './retention.ts'
+import { shouldRoll } from './roll-policy.ts'
+import { Segment, type SegmentContext } from './segment.ts'
+import { ownedBytes, PartitionTailCache, type TailCacheBudget } from './tail-cache.ts'
+
+/** Counters shared by the logs of one store. Owned by the store; logs only add to them. */
+export interface StoreCounters {
+  appendedBytes: number
+  fsyncs: number
+}
+
+export interface DiskPartitionLogOptions {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  readonly fs: FileSystem
+  readonly clock: () => number
+  readonly logger: StorageLogger
+  readonly config: LogConfig
+  readonly tailCache: TailCacheBudget
+  readonly counters: StoreCounters
+  /** The previous shutdown was clean: trust segments after a sanity check. */
+  readonly clean: boolean
+}
+
+export interface OpenReport {
+  readonly truncatedBytes: number
+  readonly rebuiltSegments: number
+}
+
+export class DiskPartitionLog implements PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  private readonly fs: FileSystem
+  private readonly clock: () => number
+  private readonly logger: StorageLogger
+  private readonly counters: StoreCounters
+  private readonly tail: PartitionTailCache
+  private readonly flusher: GroupCommit
+  private readonly checkpoint: LogCheckpointFile
+  private readonly background = new Set<Promise<void>>()
+  readonly openReport: OpenReport
+
+  // ---- Mutable state, owned by this log. JS runs one handler at a time and every mutating path
+  // (append, roll, retention, deleteRecords' in-memory part) is synchronous, so no request sees
+  // another half-done. Async work (fsync, checkpoint writes, file removal) only reads snapshots or
+  // raises "synced" marks. ----
+  /** Oldest first; the last is the active segment. Never empty. */
+  private segments: Segment[]
+  private _logStartOffset: number
+  private _logEndOffset: number
+  /** Segments below this offset are sealed and fsynced (persisted in the checkpoint). */
+  private recoveryPoint: number
+  private _config: LogConfig
+  private _sizeInBytes: number
+  /** A segment file was created: the directory must be fsynced before data in it counts as durable. */
+  private dirNeedsSync = false
+  /** Set on the first I/O failure (the log goes offline) or on close. */
+  private failure: StorageError | undefined
+
+  private constructor(
+    options: DiskPartitionLogOptions,
+    segments: Segment[],
+    logStartOffset: number,
+    recoveryPoint: number,
+    report: OpenReport,
+  ) {
+    this.topic = options.topic
+    this.partition = options.partition
+    this.dir = options.dir
+    this.fs = options.fs
+    this.clock = options.clock
+    this.logger = options.logger
+    this.counters = options.counters
+    this._config = options.config
+    this.segments = segments
+    this._logStartOffset = logStartOffset
+    this._logEndOffset = segments[segments.length - 1].nextOffset
+    this.recoveryPoint = recoveryPoint
+    this._sizeInBytes = segments.reduce((n, s) => n + s.size, 0)
+    this.tail = new PartitionTailCache(options.tailCache)
+    this.flusher = new GroupCommit(() => this.syncDirty(false))
+    this.checkpoint = new LogCheckpointFile(options.fs, options.dir, () => ({
+      logStartOffset: this._logStartOffset,
+      recoveryPoint: this.recoveryPoint,
+    }))
+    this.openReport = report
+  }
+
+  /**
+   * Opens the log in `options.dir`, creating the directory and a first segment if needed, and
+   * recovering it when the last shutdown was not clean. Resolves once any repair is durable.
+   */
+  static async open(options: DiskPartitionLogOptions): Promise<DiskPartitionLog> {
+    const created = options.fs.stat(options.dir) === undefined
+    if (created) options.fs.mkdir(options.dir)
+    const ctx: SegmentContext = {
+      fs: options.fs,
+      dir: options.dir,
+      clock: options.clock,
+      logger: options.logger,
+    }
+    const loaded = loadPartition(ctx, options.config, options.clean)
+    const log = new DiskPartitionLog(options, loaded.segments, loaded.logStartOffset, loaded.recoveryPoint, {
+      truncatedBytes: loaded.truncatedBytes,
+      rebuiltSegments: loaded.rebuiltSegments,
+    })
+    if (loaded.truncatedBytes > 0 || loaded.rebuiltSegments > 0) {
+      options.logger.warn(
+        {
+          topic: options.topic,
+          partition: options.partition,
+          ...log.openReport,
+          logEndOffset: log.logEndOffset,
+        },
+        'recovered partition log',
+      )
+    }
+    if (created || loaded.repaired) {
+      // Make the new files (or the repair) durable before accepting writes. A new log needs no
+      // checkpoint: a missing one reads as logStartOffset = first segment, recovery point 0.
+      log.dirNeedsSync = true
+      log.flusher.markDirty()
+      await log.flusher.request()
+      log.advanceRecoveryPoint()
+      if (!created) await log.checkpoint.save()
+    }
+    return log
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset
+  }
+
+  get logEndOffset(): number {
+    return this._logEndOffset
+  }
+
+  get highWatermark(): number {
+    return this._logEndOffset
+  }
+
+  get sizeInBytes(): number {
+    return this._sizeInBytes
+  }
+
+  get segmentCount(): number {
+    return this.segments.length
+  }
+
+  get config(): LogConfig {
+    return this._config
+  }
+
+  /** Bytes held in this partition's tail cache. */
+  get tailCacheBytes(): number {
+    return this.tail.sizeInBytes
+  }
+
+  /** Base offsets of the segments, oldest first (for tests and tools). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset)
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]
+  }
+
+  append(records: Buffer, options: AppendOptions = {}): AppendResult {
+    if (this.failure !== undefined) return this.failed()
+    const infos = splitBatches(records)
+    if (typeof infos === 'string') throw new StorageError(StorageErrorCode.invalidBatch, `append: ${infos}`)
+    const config = this._config
+    for (const b of infos) {
+      if (b.size > config.maxMessageBytes)
+        return { kind: 'messageTooLarge', batchSize: b.size, maxMessageBytes: config.maxMessageBytes }
+    }
+    if (records.length > config.segmentBytes)
+      return { kind: 'batchTooLarge', size: records.length, segmentBytes: config.segmentBytes }
+
+    const baseOffset = this._logEndOffset
+    const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)
+    const now = this.clock()
+    try {
+      if (shouldRoll(this.active, config, placed.incoming, now)) this.roll()
+      this.active.append(records, placed.batches, now)
+    } catch (error) {
+      return { kind: 'storageError', error: this.fail(error) }
+    }
+    this._logEndOffset = placed.nextOffset
+    this._sizeInBytes += records.length
+    this.counters.appendedBytes += records.length
+    this.flusher.markDirty()
+    for (const b of placed.batches) {
+      this.tail.push({
+        baseOffset: b.baseOffset,
+        lastOffset: b.lastOffset,
+        bytes: ownedBytes(records.subarray(b.relativePosition, b.relativePosition + b.size)),
+      })
+    }
+    return {
+      kind: 'appended',
+      baseOffset,
+      lastOffset: placed.nextOffset - 1,
+      logStartOffset: this._logStartOffset,
+    }
+  }
+
+  /** Seals the active segment and starts a new one at the log end offset. */
+  private roll(): void {
+    const next = Segment.create(
+      { fs: this.fs, dir: this.dir, clock: this.clock, logger: this.logger },
+      this._logEndOffset,
+      this._config,
+    )
+    this.active.seal()
+    this.segments.push(next)
+    this.dirNeedsSync = true
+    this.flusher.markDirty()
+    // Like Kafka, flush the sealed segment in the background and then move the recovery point.
+    this.track(
+      this.flusher.request().then(() => {
+        this.advanceRecoveryPoint()
+        return this.checkpoint.save()
+      }),
+    )
+  }
+
+  flush(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    return this.flusher.request()
+  }
+
+  /** The group-commit body: fsync every segment holding unsynced bytes, then the directory. */
+  private async syncDirty(includeIndexes: boolean): Promise<void> {
+    const dirty = this.segments.filter((s) => s.needsSync(includeIndexes))
+    const dir = this.dirNeedsSync
+    this.dirNeedsSync = false
+    try {
+      await Promise.all(dirty.map((s) => s.sync(includeIndexes)))
+      if (dir) await this.fs.syncDir(this.dir)
+      this.counters.fsyncs += dirty.length + (dir ? 1 : 0)
+    } catch (error) {
+      if (dir) this.dirNeedsSync = true
+      throw this.fail(error)
+    }
+  }
+
+  private advanceRecoveryPoint(): void {
+    const firstUnsynced = this.segments.find((s) => s === this.active || s.needsSync(false))
+    const point = firstUnsynced?.baseOffset ?? this.active.baseOffset
+    if (point > this.recoveryPoint) this.recoveryPoint = point
+  }
+
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    if (this.failure !== undefined) return this.failed()
+    const logStartOffset = this._logStartOffset
+    const logEndOffset = this._logEndOffset
+    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset)
+      return { kind: 'offsetOutOfRange', logStartOffset, logEndOffset }
+    const upTo = Math.min(options.upToOffset ?? logEndOffset, logEndOffset)
+    const minOne = options.minOneBatch ?? false
+    let batches: Buffer[] = []
+    if (fetchOffset < upTo) {
+      if (this.tail.covers(fetchOffset)) {
+        batches = this.tail.read(fetchOffset, maxBytes, minOne, upTo)
+        this.tailBudgetHit(true)
+      } else {
+        try {
+          batches = this.readSegments(fetchOffset, maxBytes, minOne, upTo)
+        } catch (error) {
+          return { kind: 'storageError', error: this.fail(error) }
+        }
+        this.tailBudgetHit(false)
+      }
+    }
+    let sizeInBytes = 0
+    for (const b of batches) sizeInBytes += b.length
+    return { kind: 'ok', batches, sizeInBytes, logStartOffset, highWatermark: logEndOffset, logEndOffset }
+  }
+
+  private tailBudgetHit(hit: boolean): void {
+    if (hit) this.tail.budget.hits++
+    else this.tail.budget.misses++
+  }
+
+  /** Cold read: index lookup in the segment holding fetchOffset, then one positioned read per segment. */
+  private readSegments(fetchOffset: number, maxBytes: number, minOne: boolean, upTo: number): Buffer[] {
+    const out: Buffer[] = []
+    let total = 0
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const segment = this.segments[i]
+      const start = segment.locate(fetchOffset)
+      if (start === undefined) continue
+      if (start.lastOffset >= upTo) break
+      const room = maxBytes - total
+      const takeFirst = minOne && out.length === 0
+      if (start.size > room && !takeFirst) break
+      const window = Math.max(Math.min(room, segment.size - start.position), takeFirst ? start.size : 0)
+      const buf = segment.readAt(start.position, window)
+      let off = 0
+      let full = false
+      while (off + 12 <= buf.length) {
+        const size = batchSize(buf, off)
+        const lastOffset = int64At(buf, off) + batchLastOffsetDelta(buf, off)
+        if (
+          off + size > buf.length ||
+          lastOffset >= upTo ||
+          (total + size > maxBytes && !(minOne && out.length === 0))
+        ) {
+          full = true
+          break
+        }
+        out.push(buf.subarray(off, off + size))
+        total += size
+        off += size
+      }
+      if (full || start.position + off < segment.size) break
+    }
+    return out
+  }
+
+  /** Index of the last segment whose base offset is <= offset (0 when none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0
+    let hi = this.segments.length - 1
+    let found = 0
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    return found
+  }
+
+  offsetForTimestamp(timestamp: number, fromOffset: number = this._logStartOffset): BatchLookup {
+    if (this.failure !== undefined) return this.failed()
+    try {
+      for (const segment of this.segments) {
+        if (segment.nextOffset <= fromOffset || segment.size === 0) continue
+        const found = segment.findByTimestamp(timestamp, fromOffset)
+        if (found !== undefined) {
+          return { kind: 'found', ...lookupFields(found), batch: segment.readAt(found.position, found.size) }
+        }
+      }
+    } catch (error) {
+      return { kind: 'storageError', error: this.fail(error) }
+    }
+    return { kind: 'notFound' }
+  }
+
+  maxTimestamp(): BatchLookup {
+    if (this.failure !== undefined) return this.failed()
+    let best: Segment | undefined
+    for (const segment of this.segments) {
+      if (segment.size === 0) continue
+      if (best === undefined || segment.maxTimestamp > best.maxTimestamp) best = segment
+    }
+    if (best === undefined) return { kind: 'notFound' }
+    try {
+      const found = best.locate(best.offsetOfMaxTimestamp)
+      if (found === undefined) return { kind: 'notFound' }
+      return { kind: 'found', ...lookupFields(found), batch: best.readAt(found.position, found.size) }
+    } catch (error) {
+      return { kind: 'storageError', error: this.fail(error) }
+    }
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<DeleteRecordsResult> {
+    if (this.failure !== undefined) return this.failed()
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this._logEndOffset)
+      return {
+        kind: 'offsetOutOfRange',
+        logStartOffset: this._logStartOffset,
+        logEndOffset: this._logEndOffset,
+      }
+    if (offset > this._logStartOffset) {
+      this._logStartOffset = offset
+      const plan = planRetention(
+        this.segments,
+        this._config,
+        this._logStartOffset,
+        this.clock(),
+        'logStartOffset',
+      )
+      try {
+        this.deleteOldest(plan.deleteCount)
+        await this.checkpoint.save()
+      } catch (error) {
+        return { kind: 'storageError', error: this.fail(error) }
+      }
+    }
+    return { kind: 'ok', lowWatermark: this._logStartOffset }
+  }
+
+  enforceRetention(now: number): RetentionResult {
+    if (this.failure !== undefined) return { deletedSegments: 0, deletedBytes: 0 }
+    const plan = planRetention(this.segments, this._config, this._logStartOffset, now, 'all')
+    if (plan.deleteCount === 0) return { deletedSegments: 0, deletedBytes: 0 }
+    try {
+      if (plan.rollFirst) this.roll()
+      const deletedBytes = this.deleteOldest(plan.deleteCount)
+      this.logger.info(
+        {
+          topic: this.topic,
+          partition: this.partition,
+          reason: plan.reason,
+          segments: plan.deleteCount,
+          deletedBytes,
+        },
+        'deleted log segments',
+      )
+      this.track(this.checkpoint.save())
+      return { deletedSegments: plan.deleteCount, deletedBytes }
+    } catch (error) {
+      this.fail(error)
+      return { deletedSegments: 0, deletedBytes: 0 }
+    }
+  }
+
+  /** Removes the `count` oldest segments (never all) and moves logStartOffset to the new first. */
+  private deleteOldest(count: number): number {
+    if (count <= 0) return 0
+    if (count >= this.segments.length) throw new Error('bug: retention would delete the active segment')
+    const victims = this.segments.splice(0, count)
+    let bytes = 0
+    for (const segment of victims) {
+      bytes += segment.size
+      const paths = segment.markDeleted()
+      this.track(segment.destroy(paths))
+    }
+    this._sizeInBytes -= bytes
+    if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset
+    return bytes
+  }
+
+  updateConfig(config: LogConfig): void {
+    this._config = config
+    this.active.setIndexInterval(config.indexIntervalBytes)
+  }
+
+  /**
+   * Flushes everything (indexes included), persists the checkpoint and closes the files. Later
+   * calls report storageError(closed). With `flush: false` (topic deletion) nothing is synced.
+   */
+  async close(options: { flush?: boolean } = {}): Promise<void> {
+    const wasFailed = this.failure !== undefined
+    this.failure ??= new StorageError(
+      StorageErrorCode.closed,
+      `log ${this.topic}-${this.partition} is closed`,
+    )
+    await this.flusher.settled()
+    await this.settleBackground()
+    try {
+      if (!wasFailed && options.flush !== false) {
+        await this.syncDirty(true)
+        this.advanceRecoveryPoint()
+        await this.checkpoint.save()
+      }
+    } finally {
+      await this.settleBackground()
+      this.tail.clear()
+      for (const segment of this.segments) {
+        try {
+          segment.close()
+        } catch (error) {
+          this.logger.error({ dir: this.dir, error: String(error) }, 'closing a segment failed')
+        }
+      }
+    }
+  }
+
+  private async settleBackground(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background])
+  }
+
+  private track(task: Promise<void>): void {
+    const tracked = task
+      .catch((error: unknown) => {
+        this.fail(error)
+      })
+      .finally(() => {
+        this.background.delete(tracked)
+      })
+    this.background.add(tracked)
+  }
+
+  private fail(error: unknown): StorageError {
+    if (error instanceof StorageError && error.code === StorageErrorCode.logOffline) {
+      this.failure ??= error
+      return error
+    }
+    if (this.failure === undefined) {
+      this.logger.error(
+        { topic: this.topic, partition: this.partition, error: String(error) },
+        'log offline after I/O error',
+      )
+      this.failure = new StorageError(
+        StorageErrorCode.logOffline,
+        `log ${this.topic}-${this.partition} is offline after an I/O error`,
+        { cause: error },
+      )
+    }
+    return this.failure
+  }
+
+  private failed(): StorageFailure {
+    return { kind: 'storageError', error: this.failure! }
+  }
+}
+
+function lookupFields(b: { baseOffset: number; lastOffset: number; maxTimestamp: number }) {
+  return { baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp }
+}
