@@ -1,17 +1,25 @@
 // The broker: one node that speaks the Kafka protocol. It owns the listening socket, the
 // connections, the topic manager (and through it the partition logs), the HTTP side port and
 // the background work (retention). `startBroker()` is the library entry point.
-import { randomBytes } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { AppendNotifier } from './cluster/append-notifier.ts'
-import { TopicManager } from './cluster/topics.ts'
+import { loadOrCreateMetaProperties, newClusterId } from './cluster/meta-properties.ts'
+import { logConfigOf, TopicManager } from './cluster/topics.ts'
 import { type BrokerConfig, type BrokerOptions, resolveBrokerConfig } from './config/broker-config.ts'
 import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
 import { Connection } from './network/connection.ts'
-import { openStorage, type Storage } from './storage-adapter.ts'
+import {
+  type LogStore,
+  MemoryLogStore,
+  MemoryTopicCatalog,
+  openDiskLogStore,
+  openDiskTopicCatalog,
+  type PartitionLog,
+  type TopicCatalog,
+} from './storage/index.ts'
 
 export interface RunningBroker {
   /** The Kafka listener's bound host and port. */
@@ -33,7 +41,10 @@ export class Broker {
   readonly metrics: BrokerMetrics
   readonly topics: TopicManager
   readonly appends = new AppendNotifier()
-  readonly storage: Storage
+  /** Topics that exist, with ids, partition counts and config overrides (persisted). */
+  readonly catalog: TopicCatalog
+  /** Every partition log. */
+  readonly logs: LogStore
   readonly clusterId: string
   /** Owner: the broker; connections add and remove themselves. */
   private readonly connections = new Set<Connection>()
@@ -43,10 +54,11 @@ export class Broker {
   private boundPort = 0
   private closing: Promise<void> | undefined
 
-  private constructor(config: BrokerConfig, log: Logger, storage: Storage, clusterId: string) {
+  private constructor(config: BrokerConfig, log: Logger, catalog: TopicCatalog, logs: LogStore, clusterId: string) {
     this.config = config
     this.log = log
-    this.storage = storage
+    this.catalog = catalog
+    this.logs = logs
     this.clusterId = clusterId
     this.topics = new TopicManager(this)
     this.metrics = new BrokerMetrics({ partitionOffsets: () => this.topics.partitionOffsets() })
@@ -65,8 +77,22 @@ export class Broker {
   static async start(options: BrokerOptions = {}): Promise<RunningBroker> {
     const config = resolveBrokerConfig(options)
     const log = pino({ name: 'runnel-broker', level: config.logLevel })
-    const { storage, clusterId } = await openStorage(config, log)
-    const broker = new Broker(config, log, storage, clusterId ?? randomBytes(16).toString('base64url').slice(0, 22))
+    let broker: Broker
+    if (config.dataDir !== undefined) {
+      const dataDir = config.dataDir
+      const { clusterId, created } = loadOrCreateMetaProperties(dataDir, config.nodeId)
+      const catalog = openDiskTopicCatalog(dataDir)
+      // Logs found on disk open with their topic's config, which the catalog knows.
+      const logs = await openDiskLogStore({
+        dataDir,
+        logger: log,
+        configFor: (topic: string) => logConfigOf(catalog.get(topic)?.configs ?? {}, config.brokerConfigs),
+      })
+      broker = new Broker(config, log, catalog, logs, clusterId)
+      if (!logs.wasCleanShutdown && !created) log.warn({ dataDir }, 'previous run did not stop cleanly; logs were recovered')
+    } else {
+      broker = new Broker(config, log, new MemoryTopicCatalog(), new MemoryLogStore(), newClusterId())
+    }
     await broker.topics.load()
     await broker.listen()
     if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
@@ -125,6 +151,14 @@ export class Broker {
     this.metrics.connections.set(this.connections.size)
   }
 
+  /**
+   * The offset below which every transaction is decided. With no transaction coordinator yet,
+   * no transaction is ever open, so it is the high watermark.
+   */
+  lastStableOffset(log: PartitionLog): number {
+    return log.highWatermark
+  }
+
   enforceRetention(now = Date.now()): void {
     try {
       this.topics.enforceRetention(now)
@@ -145,7 +179,7 @@ export class Broker {
     await listenerClosed
     this.appends.wakeAll()
     await this.http?.close()
-    await this.storage.close()
+    await this.logs.close()
     this.log.info('broker stopped')
     this.log.flush?.()
   }

@@ -18,7 +18,8 @@ export { ErrorCode, errorTable } from './generated/errors.generated.ts'
 export * from './generated/types.generated.ts'
 export { Reader } from './primitives/reader.ts'
 export { Writer } from './primitives/writer.ts'
-export * from './records/batch-header.ts'
+export * from './compression/index.ts'
+export * from './records/index.ts'
 export { type Records, recordsLength } from './records-field.ts'
 export type {
   ApiDescriptor,

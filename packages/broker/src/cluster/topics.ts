@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { ErrorCode } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
 import { effectiveTopicConfig, validateTopicConfig } from '../config/topic-configs.ts'
-import type { PartitionLog } from '../storage-adapter.ts'
+import { type LogConfig, logConfigFromTopicConfigs, type PartitionLog } from '../storage/index.ts'
 import { INTERNAL_TOPICS, validateTopicName } from './topic-names.ts'
 
 export interface TopicState {
@@ -44,6 +44,19 @@ export interface CreateTopicSpec {
   validateOnly?: boolean
 }
 
+/**
+ * Storage settings from topic overrides over broker defaults. Values were validated when they
+ * were set, so a failure here is a bug (or a hand-edited catalog) and throws.
+ */
+export function logConfigOf(
+  overrides: Readonly<Record<string, string>>,
+  brokerDefaults: Readonly<Record<string, string>>,
+): LogConfig {
+  const parsed = logConfigFromTopicConfigs(effectiveTopicConfig(overrides, brokerDefaults))
+  if (!parsed.ok) throw new Error(`invalid topic config: ${parsed.reason}`)
+  return parsed.config
+}
+
 export class TopicManager {
   private readonly broker: Broker
   /** Owner: this manager. */
@@ -64,11 +77,12 @@ export class TopicManager {
 
   /** Loads the catalog and opens every partition log (at start). */
   async load(): Promise<void> {
-    for (const entry of await this.broker.storage.listTopics()) {
+    for (const entry of this.broker.catalog.list()) {
       const config = effectiveTopicConfig(entry.configs, this.brokerDefaults())
+      const logConfig = this.logConfig(config)
       const partitions: PartitionLog[] = []
       for (let p = 0; p < entry.partitions; p++) {
-        partitions.push(await this.broker.storage.openPartition(entry.name, p, config))
+        partitions.push(await this.broker.logs.createPartition(entry.name, p, logConfig))
       }
       this.add({
         name: entry.name,
@@ -84,6 +98,11 @@ export class TopicManager {
   private add(topic: TopicState): void {
     this.byName.set(topic.name, topic)
     this.byTopicId.set(topic.topicId, topic)
+  }
+
+  /** The storage settings of a topic's effective config (validated before it gets here). */
+  logConfig(config: Readonly<Record<string, string>>): LogConfig {
+    return logConfigOf(config, {})
   }
 
   brokerDefaults(): Record<string, string> {
@@ -127,6 +146,8 @@ export class TopicManager {
       if (problem) return fail(ErrorCode.INVALID_CONFIG, `Invalid value for ${name}: ${problem}`)
       if (value !== null) out[name] = value.trim()
     }
+    const parsed = logConfigFromTopicConfigs(effectiveTopicConfig(out, this.brokerDefaults()))
+    if (!parsed.ok) return fail(ErrorCode.INVALID_CONFIG, `Invalid value for ${parsed.name}: ${parsed.reason}`)
     return { ok: true, value: out }
   }
 
@@ -166,23 +187,36 @@ export class TopicManager {
       const configs = this.validateConfigs(spec.configs ?? {})
       if (!configs.ok) return configs
       const config = effectiveTopicConfig(configs.value, this.brokerDefaults())
+      if (spec.validateOnly) {
+        const preview: TopicState = {
+          name: spec.name,
+          topicId: randomUUID(),
+          isInternal: INTERNAL_TOPICS.has(spec.name),
+          partitions: [],
+          overrides: configs.value,
+          config,
+        }
+        return { ok: true, value: preview }
+      }
+      const created = await this.broker.catalog.create({
+        name: spec.name,
+        partitions: numPartitions,
+        configs: configs.value,
+      })
+      if (created.kind !== 'created') {
+        return fail(ErrorCode.UNKNOWN_SERVER_ERROR, `The topic catalog refused ${spec.name}: ${created.kind}`)
+      }
       const topic: TopicState = {
         name: spec.name,
-        topicId: randomUUID(),
+        topicId: created.topic.topicId,
         isInternal: INTERNAL_TOPICS.has(spec.name),
         partitions: [],
         overrides: configs.value,
         config,
       }
-      if (spec.validateOnly) return { ok: true, value: topic }
-      await this.broker.storage.saveTopic({
-        name: topic.name,
-        topicId: topic.topicId,
-        partitions: numPartitions,
-        configs: topic.overrides,
-      })
+      const logConfig = this.logConfig(config)
       for (let p = 0; p < numPartitions; p++) {
-        topic.partitions.push(await this.broker.storage.openPartition(topic.name, p, config))
+        topic.partitions.push(await this.broker.logs.createPartition(topic.name, p, logConfig))
       }
       this.add(topic)
       this.broker.log.info({ topic: topic.name, partitions: numPartitions, configs: topic.overrides }, 'topic created')
@@ -216,7 +250,8 @@ export class TopicManager {
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`)
       this.byName.delete(name)
       this.byTopicId.delete(topic.topicId)
-      await this.broker.storage.deleteTopic(name, topic.partitions)
+      await this.broker.catalog.delete(name)
+      await this.broker.logs.deletePartitions(name)
       // Fetches parked on this topic must learn it is gone.
       for (let p = 0; p < topic.partitions.length; p++) this.broker.appends.notify(name, p)
       this.broker.log.info({ topic: name }, 'topic deleted')
@@ -257,14 +292,10 @@ export class TopicManager {
         if (problem) return problem
       }
       if (validateOnly) return { ok: true, value: topic }
-      await this.broker.storage.saveTopic({
-        name,
-        topicId: topic.topicId,
-        partitions: count,
-        configs: topic.overrides,
-      })
+      await this.broker.catalog.setPartitionCount(name, count)
+      const logConfig = this.logConfig(topic.config)
       for (let p = current; p < count; p++) {
-        topic.partitions.push(await this.broker.storage.openPartition(name, p, topic.config))
+        topic.partitions.push(await this.broker.logs.createPartition(name, p, logConfig))
       }
       this.broker.log.info({ topic: name, from: current, to: count }, 'partitions added')
       return { ok: true, value: topic }
@@ -280,23 +311,16 @@ export class TopicManager {
       if (!checked.ok) return checked
       if (validateOnly) return { ok: true, value: topic }
       const config = effectiveTopicConfig(checked.value, this.brokerDefaults())
-      await this.broker.storage.saveTopic({
-        name,
-        topicId: topic.topicId,
-        partitions: topic.partitions.length,
-        configs: checked.value,
-      })
+      await this.broker.catalog.setConfigs(name, checked.value)
       topic.overrides = checked.value
       topic.config = config
-      for (const log of topic.partitions) this.broker.storage.updatePartitionConfig(log, config)
+      this.broker.logs.updateConfig(name, this.logConfig(config))
       this.broker.log.info({ topic: name, configs: checked.value }, 'topic configs changed')
       return { ok: true, value: topic }
     })
   }
 
   enforceRetention(now: number): void {
-    for (const t of this.byName.values()) {
-      for (const log of t.partitions) this.broker.storage.enforceRetention(log, now)
-    }
+    this.broker.logs.enforceRetention(now)
   }
 }

@@ -61,7 +61,7 @@ export const metadata = registerHandler({
       for (const t of broker.topics.list()) topics.push(describe(t))
     } else {
       const allowAutoCreate = version < 4 || request.allowAutoTopicCreation !== false
-      for (const requested of request.topics) {
+      for (const requested of request.topics ?? []) {
         if (requested.name == null || requested.name === '') {
           const byId = requested.topicId ? broker.topics.byId(requested.topicId) : undefined
           topics.push(byId ? describe(byId) : failed(null, requested.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID))

@@ -1,0 +1,200 @@
+// Produce (key 0)
+//
+// Behavior:
+// - Each partition carries exactly one record batch (magic 2). The broker checks the batch
+//   header and its CRC-32C and appends the bytes as they came, with only the base offset
+//   (and partition leader epoch) rewritten: no record is decoded on this path.
+// - acks=0: no response. acks=1: answered once the OS has the bytes. acks=-1 (all): answered
+//   after the partitions' logs are fsynced; concurrent requests share one fsync (group commit).
+//   Any other acks value: INVALID_REQUIRED_ACKS.
+// - Per partition errors: UNKNOWN_TOPIC_OR_PARTITION (no auto-creation on produce, as Kafka),
+//   INVALID_TOPIC_EXCEPTION (illegal name, or an internal topic written by a client),
+//   CORRUPT_MESSAGE (bad CRC or lengths), INVALID_RECORD (not exactly one v2 batch),
+//   MESSAGE_TOO_LARGE (batch over the topic's max.message.bytes), UNSUPPORTED_COMPRESSION_TYPE
+//   (zstd before v7, or an unknown codec), KAFKA_STORAGE_ERROR when the log is offline.
+// - message.timestamp.type=LogAppendTime stamps the batch with the broker clock (the CRC is
+//   recomputed); the response carries that time, else -1.
+//
+// Version notes:
+// - v3 adds transactionalId and requires record batches v2; we advertise 3+ (COMPAT-NOTES).
+// - v5 adds logStartOffset; v7 allows zstd; v8 adds recordErrors and errorMessage;
+//   v9 is flexible; v10 adds currentLeader/nodeEndpoints (tagged, only on NOT_LEADER);
+//   v11 adds TRANSACTION_ABORTABLE.
+import {
+  batchAttributes,
+  batchRecordCount,
+  CompressionType,
+  compressionOf,
+  ErrorCode,
+  type ProduceResponsePartitionProduceResponse,
+  type ProduceResponseTopicProduceResponse,
+  stampLogAppendTime,
+  validateBatch,
+} from '@runnel/protocol'
+import type { TopicState } from '../cluster/topics.ts'
+import { validateTopicName } from '../cluster/topic-names.ts'
+import type { AppendResult, PartitionLog } from '../storage/index.ts'
+import { registerHandler } from './registry.ts'
+
+const ZSTD_FROM_VERSION = 7
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null) {
+  const r: ProduceResponsePartitionProduceResponse = {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  }
+  return r
+}
+
+export const produce = registerHandler({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(request, ctx) {
+    const { broker, header } = ctx
+    const acks = request.acks
+    const validAcks = acks === 0 || acks === 1 || acks === -1
+    const touched = new Set<PartitionLog>()
+    const responses: ProduceResponseTopicProduceResponse[] = []
+
+    for (const topicData of request.topicData) {
+      const name = topicData.name
+      const topic: TopicState | undefined = broker.topics.get(name)
+      const partitionResponses: ProduceResponsePartitionProduceResponse[] = []
+      responses.push({ name, partitionResponses })
+      let topicError: [number, string] | undefined
+      if (!validAcks) topicError = [ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`]
+      else if (!topic) {
+        topicError = validateTopicName(name)
+          ? [ErrorCode.INVALID_TOPIC_EXCEPTION, validateTopicName(name)!]
+          : [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`]
+      } else if (topic.isInternal) {
+        topicError = [ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${name}`]
+      }
+      for (const p of topicData.partitionData) {
+        if (topicError) {
+          partitionResponses.push(partitionError(p.index, topicError[0], topicError[1]))
+          continue
+        }
+        const log = topic!.partitions[p.index]
+        if (!log) {
+          partitionResponses.push(
+            partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'),
+          )
+          continue
+        }
+        const batch = p.records as Buffer | null
+        if (batch === null || batch.length === 0) {
+          partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_RECORD, 'Produce requests must carry one record batch per partition'))
+          continue
+        }
+        const invalid = validateBatch(batch, 0, batch.length)
+        if (invalid !== 0) {
+          partitionResponses.push(partitionError(p.index, invalid, batchErrorMessage(invalid)))
+          continue
+        }
+        const attributes = batchAttributes(batch)
+        if (compressionOf(attributes) === CompressionType.zstd && header.apiVersion < ZSTD_FROM_VERSION) {
+          partitionResponses.push(
+            partitionError(p.index, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd compression needs Produce v7 or later'),
+          )
+          continue
+        }
+        const maxMessageBytes = Number(topic!.config['max.message.bytes'])
+        if (batch.length > maxMessageBytes) {
+          partitionResponses.push(
+            partitionError(
+              p.index,
+              ErrorCode.MESSAGE_TOO_LARGE,
+              `The record batch of ${batch.length} bytes is larger than max.message.bytes (${maxMessageBytes}) of ${name}`,
+            ),
+          )
+          continue
+        }
+        let logAppendTime = -1
+        if (topic!.config['message.timestamp.type'] === 'LogAppendTime') {
+          logAppendTime = Date.now()
+          stampLogAppendTime(batch, logAppendTime)
+        }
+        const appended = log.append(batch)
+        if (appended.kind !== 'appended') {
+          partitionResponses.push(partitionError(p.index, ...appendError(appended)))
+          continue
+        }
+        touched.add(log)
+        broker.metrics.bytesIn.inc({ topic: name }, batch.length)
+        broker.metrics.messagesIn.inc({ topic: name }, batchRecordCount(batch))
+        broker.appends.notify(name, p.index)
+        partitionResponses.push({
+          index: p.index,
+          errorCode: ErrorCode.NONE,
+          baseOffset: BigInt(appended.baseOffset),
+          logAppendTimeMs: BigInt(logAppendTime),
+          logStartOffset: BigInt(appended.logStartOffset),
+          recordErrors: [],
+          errorMessage: null,
+        })
+      }
+    }
+
+    if (acks === -1 && touched.size > 0) {
+      const flushed = await Promise.all([...touched].map((log) => log.flush())).then(
+        () => ({ ok: true as const, errorMessage: null }),
+        (err: unknown) => {
+          broker.log.error({ err }, 'fsync failed; acks=all produce answered KAFKA_STORAGE_ERROR')
+          return { ok: false as const, errorMessage: `The log could not be synced to disk: ${(err as Error).message}` }
+        },
+      )
+      if (!flushed.ok) {
+        // The bytes may be in the OS but not on disk: the producer must not take them as durable.
+        for (const t of responses) {
+          for (const r of t.partitionResponses) {
+            if (r.errorCode === ErrorCode.NONE) {
+              r.errorCode = ErrorCode.KAFKA_STORAGE_ERROR
+              r.errorMessage = flushed.errorMessage
+            }
+          }
+        }
+      }
+    }
+    if (acks === 0) return null
+    return { responses, throttleTimeMs: 0 }
+  },
+})
+
+function appendError(result: Exclude<AppendResult, { kind: 'appended' }>): [number, string] {
+  switch (result.kind) {
+    case 'messageTooLarge':
+      return [
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `The record batch of ${result.batchSize} bytes is larger than max.message.bytes (${result.maxMessageBytes})`,
+      ]
+    case 'batchTooLarge':
+      return [
+        ErrorCode.RECORD_LIST_TOO_LARGE,
+        `The record batch of ${result.size} bytes is larger than segment.bytes (${result.segmentBytes})`,
+      ]
+    default:
+      return [ErrorCode.KAFKA_STORAGE_ERROR, `The log is offline: ${result.error.message}`]
+  }
+}
+
+function batchErrorMessage(code: number): string {
+  switch (code) {
+    case ErrorCode.CORRUPT_MESSAGE:
+      return 'The record batch is corrupt: its CRC-32C or lengths do not match its bytes'
+    case ErrorCode.INVALID_RECORD:
+      return 'Produce v3+ needs exactly one magic v2 record batch per partition, with consistent record counts'
+    case ErrorCode.UNSUPPORTED_COMPRESSION_TYPE:
+      return 'The record batch uses an unknown compression codec'
+    default:
+      return 'The record batch was refused'
+  }
+}
+

@@ -1,0 +1,177 @@
+// Fetch (key 1)
+//
+// Behavior:
+// - Returns stored record batches as they are on disk or in the tail cache, whole, without
+//   decoding them; a partition's bytes are handed to the socket as a list of slices.
+// - Long poll: when fewer than MinBytes are available the request waits, up to MaxWaitMs,
+//   for an append to one of its partitions, then reads again.
+// - MaxBytes caps the response and PartitionMaxBytes each partition; the first batch of the
+//   first partition that has data is returned even when larger, so a consumer never stalls
+//   on one big batch (Kafka's rule since KIP-74).
+// - Fetch sessions are not kept: SessionId is always 0, which every client handles by
+//   sending full fetches. An incremental fetch (SessionId != 0) gets
+//   FETCH_SESSION_ID_NOT_FOUND and the client starts over.
+// - READ_COMMITTED reads stop at the last stable offset. Without open transactions it is the
+//   high watermark; AbortedTransactions is then empty for read_committed and null otherwise.
+// - Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (by name), UNKNOWN_TOPIC_ID (v13+ by
+//   id), OFFSET_OUT_OF_RANGE below the log start or above the log end offset.
+// - PreferredReadReplica is always -1 (clients must not be sent elsewhere).
+//
+// Version notes:
+// - We advertise 4+ so every consumer reads magic-2 batches. v5 log start offset; v7 sessions;
+//   v9 current leader epoch; v11 rack and preferred replica; v12 flexible; v13 topic ids
+//   instead of names; v15 replica state; v16 node endpoints; v17 directory id (broker only).
+import {
+  batchLastOffsetDelta,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+  ErrorCode,
+  iterateBatches,
+} from '@runnel/protocol'
+import type { Broker } from '../broker.ts'
+import { AppendNotifier } from '../cluster/append-notifier.ts'
+import type { TopicState } from '../cluster/topics.ts'
+import { registerHandler } from './registry.ts'
+
+const READ_COMMITTED = 1
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
+/** Clients expect an empty record set, never a null one (librdkafka: "invalid MessageSetSize -1"). */
+const NO_RECORDS = Buffer.alloc(0)
+
+interface Wanted {
+  topic: TopicState | undefined
+  /** The name or id the client used, echoed back. */
+  name: string
+  topicId: string
+  partition: number
+  fetchOffset: number
+  partitionMaxBytes: number
+}
+
+export const fetch = registerHandler({
+  apiKey: 1,
+  name: 'Fetch',
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(request, ctx) {
+    const { broker, header } = ctx
+    const version = header.apiVersion
+    const byId = version >= 13
+
+    if (version >= 7 && (request.sessionId ?? 0) !== 0) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+        sessionId: 0,
+        responses: [],
+      }
+    }
+
+    const wanted: Wanted[] = []
+    for (const t of request.topics) {
+      const topic = byId ? broker.topics.byId(t.topicId ?? ZERO_UUID) : broker.topics.get(t.topic ?? '')
+      for (const p of t.partitions) {
+        wanted.push({
+          topic,
+          name: t.topic ?? topic?.name ?? '',
+          topicId: t.topicId ?? topic?.topicId ?? ZERO_UUID,
+          partition: p.partition,
+          fetchOffset: Number(p.fetchOffset),
+          partitionMaxBytes: p.partitionMaxBytes,
+        })
+      }
+    }
+    const readCommitted = (request.isolationLevel ?? 0) === READ_COMMITTED
+    const maxBytes = request.maxBytes ?? 0x7fffffff
+    const minBytes = request.minBytes
+    const deadline = Date.now() + request.maxWaitMs
+
+    let result = readAll(broker, wanted, maxBytes, readCommitted, byId)
+    while (result.bytes < minBytes && !result.hasError) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) break
+      const keys = wanted.map((w) => AppendNotifier.key(w.topic?.name ?? w.name, w.partition))
+      const woken = await broker.appends.wait(keys, remaining)
+      result = readAll(broker, wanted, maxBytes, readCommitted, byId)
+      if (!woken) break
+    }
+    const response: FetchResponse = {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      sessionId: 0,
+      responses: result.responses,
+    }
+    return response
+  },
+})
+
+function readAll(
+  broker: Broker,
+  wanted: Wanted[],
+  maxBytes: number,
+  readCommitted: boolean,
+  byId: boolean,
+): { responses: FetchResponseFetchableTopicResponse[]; bytes: number; hasError: boolean } {
+  const responses: FetchResponseFetchableTopicResponse[] = []
+  const byTopic = new Map<string, FetchResponseFetchableTopicResponse>()
+  let bytes = 0
+  let hasError = false
+  for (const w of wanted) {
+    const key = byId ? w.topicId : w.name
+    let topicResponse = byTopic.get(key)
+    if (!topicResponse) {
+      topicResponse = { topic: w.name, topicId: w.topicId, partitions: [] }
+      byTopic.set(key, topicResponse)
+      responses.push(topicResponse)
+    }
+    const part: FetchResponsePartitionData = {
+      partitionIndex: w.partition,
+      errorCode: ErrorCode.NONE,
+      highWatermark: -1n,
+      lastStableOffset: -1n,
+      logStartOffset: -1n,
+      abortedTransactions: readCommitted ? [] : null,
+      preferredReadReplica: -1,
+      records: NO_RECORDS,
+    }
+    topicResponse.partitions.push(part)
+    const log = w.topic?.partitions[w.partition]
+    if (!log) {
+      part.errorCode = byId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      hasError = true
+      continue
+    }
+    const highWatermark = log.highWatermark
+    const lastStableOffset = broker.lastStableOffset(log)
+    part.highWatermark = BigInt(highWatermark)
+    part.lastStableOffset = BigInt(lastStableOffset)
+    part.logStartOffset = BigInt(log.logStartOffset)
+    const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes)
+    if (budget <= 0 && bytes > 0) continue
+    const read = log.read(w.fetchOffset, Math.max(budget, 0), {
+      minOneBatch: bytes === 0,
+      upToOffset: readCommitted ? lastStableOffset : highWatermark,
+    })
+    if (read.kind !== 'ok') {
+      part.errorCode = read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR
+      hasError = true
+      continue
+    }
+    if (read.sizeInBytes > 0) {
+      part.records = read.batches
+      bytes += read.sizeInBytes
+      countOut(broker, w.topic!.name, read.batches, read.sizeInBytes)
+    }
+  }
+  return { responses, bytes, hasError }
+}
+
+function countOut(broker: Broker, topic: string, batches: readonly Buffer[], size: number): void {
+  let records = 0
+  for (const b of batches) {
+    for (const at of iterateBatches(b)) records += batchLastOffsetDelta(b, at.pos) + 1
+  }
+  broker.metrics.bytesOut.inc({ topic }, size)
+  broker.metrics.messagesOut.inc({ topic }, records)
+}
