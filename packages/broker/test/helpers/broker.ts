@@ -1,0 +1,168 @@
+// Brokers for tests: in this process (startBroker in a temp dir) or as a child process running
+// the CLI (for SIGTERM and kill -9), always on 127.0.0.1.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/index.ts'
+import { LineChild, tail } from './child-process.ts'
+
+export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname
+const CLI = join(REPO_ROOT, 'packages/cli/bin/runnel.js')
+
+export async function makeTempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `runnel-${prefix}-`))
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 })
+}
+
+export interface TestBroker extends RunningBroker {
+  readonly dataDir: string
+  /** Closes the broker and removes its data directory. */
+  dispose(): Promise<void>
+}
+
+/** Starts a broker in this process with its data in a fresh temp dir. */
+export async function startTestBroker(
+  options: Omit<BrokerOptions, 'port' | 'dataDir'> = {},
+): Promise<TestBroker> {
+  const dataDir = await makeTempDir('broker')
+  try {
+    const running = await startBroker({ logLevel: 'silent', ...options, port: 0, host: '127.0.0.1', dataDir })
+    return {
+      ...running,
+      dataDir,
+      async dispose() {
+        try {
+          await running.close()
+        } finally {
+          await removeDir(dataDir)
+        }
+      },
+    }
+  } catch (err) {
+    await removeDir(dataDir)
+    throw err
+  }
+}
+
+/** A port that was free a moment ago (for a child broker that must keep its port over restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Resolves once something accepts TCP connections on host:port; rejects after timeoutMs. */
+export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host })
+      const done = (v: boolean) => {
+        socket.destroy()
+        resolve(v)
+      }
+      socket.once('connect', () => done(true))
+      socket.once('error', () => done(false))
+      socket.setTimeout(500, () => done(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`)
+    await sleep(50)
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export interface BrokerProcessOptions {
+  port: number
+  dataDir: string
+  extraArgs?: string[]
+  /** Bound on start-up (tsx compiles the sources on first run). */
+  startTimeoutMs?: number
+}
+
+/** The broker CLI as a child process: `runnel broker --port <p> --data-dir <d> --no-http`. */
+export class BrokerProcess {
+  readonly port: number
+  readonly dataDir: string
+  private constructor(
+    readonly child: LineChild,
+    options: BrokerProcessOptions,
+  ) {
+    this.port = options.port
+    this.dataDir = options.dataDir
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.port}`
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+
+  static async start(options: BrokerProcessOptions): Promise<BrokerProcess> {
+    const args = [
+      CLI,
+      'broker',
+      '--port',
+      String(options.port),
+      '--data-dir',
+      options.dataDir,
+      '--no-http',
+      '--log-level',
+      'warn',
+      ...(options.extraArgs ?? []),
+    ]
+    const child = new LineChild(process.execPath, args, { cwd: REPO_ROOT })
+    const broker = new BrokerProcess(child, options)
+    const timeoutMs = options.startTimeoutMs ?? 20_000
+    try {
+      await Promise.race([
+        waitForPort(options.port, timeoutMs),
+        child.exited.then(([code, signal]) => {
+          throw new Error(
+            `broker exited (${code ?? signal}) while starting\n${tail(child.stderr)}\n${child.lines.join('\n')}`,
+          )
+        }),
+      ])
+    } catch (err) {
+      await child.kill('SIGKILL')
+      throw err
+    }
+    return broker
+  }
+
+  /** SIGKILL by PID: no flush, no close — a crash. */
+  async kill9(): Promise<void> {
+    await this.child.kill('SIGKILL')
+  }
+
+  /** SIGTERM by PID and wait for a clean exit; SIGKILL after timeoutMs. Returns the exit code. */
+  async terminate(timeoutMs = 15_000): Promise<number | null> {
+    const timer = setTimeout(() => void this.child.kill('SIGKILL'), timeoutMs)
+    try {
+      await this.child.kill('SIGTERM')
+      const [code] = await this.child.exited
+      return code
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  get output(): string {
+    return `${this.child.lines.join('\n')}\n${this.child.stderr}`
+  }
+}

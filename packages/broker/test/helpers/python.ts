@@ -1,0 +1,28 @@
+// python3-confluent-kafka (Debian's, librdkafka 2.0.2) run through /usr/bin/python3 as a
+// child process: see confluent_kafka_client.py for the commands.
+import { join } from 'node:path'
+import { jsonLines, LineChild, runChecked } from './child-process.ts'
+
+export const PYTHON = '/usr/bin/python3'
+export const CONFLUENT_CLIENT = join(new URL('.', import.meta.url).pathname, 'confluent_kafka_client.py')
+
+/** Runs one command of confluent_kafka_client.py and returns its JSON lines. */
+export async function confluent<T = Record<string, unknown>>(
+  command: string,
+  args: readonly (string | number)[],
+  options: { input?: unknown; timeoutMs?: number } = {},
+): Promise<T[]> {
+  const result = await runChecked(PYTHON, [CONFLUENT_CLIENT, command, ...args.map(String)], {
+    input: options.input === undefined ? undefined : JSON.stringify(options.input),
+    timeoutMs: options.timeoutMs ?? 60_000,
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  })
+  return jsonLines<T>(result.stdout)
+}
+
+/** Starts `confluent_kafka_client.py stream`: a producer that runs until stop(). */
+export function startStreamProducer(bootstrap: string, topic: string, partitions: number): LineChild {
+  return new LineChild(PYTHON, [CONFLUENT_CLIENT, 'stream', bootstrap, topic, String(partitions)], {
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  })
+}
