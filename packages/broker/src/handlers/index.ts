@@ -2,3 +2,6 @@
 // Keep it sorted by API key.
 import './03-metadata.ts'
 import './18-api-versions.ts'
+import './19-create-topics.ts'
+import './20-delete-topics.ts'
+import './37-create-partitions.ts'
