@@ -7,6 +7,7 @@ import { AppendNotifier } from './cluster/append-notifier.ts'
 import { loadOrCreateMetaProperties, newClusterId } from './cluster/meta-properties.ts'
 import { logConfigOf, TopicManager } from './cluster/topics.ts'
 import { type BrokerConfig, type BrokerOptions, resolveBrokerConfig } from './config/broker-config.ts'
+import { GroupCoordinator } from './group/coordinator.ts'
 import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
@@ -40,6 +41,8 @@ export class Broker {
   readonly log: Logger
   readonly metrics: BrokerMetrics
   readonly topics: TopicManager
+  /** Consumer groups and committed offsets (kept in __consumer_offsets). */
+  readonly groups: GroupCoordinator
   readonly appends = new AppendNotifier()
   /** Topics that exist, with ids, partition counts and config overrides (persisted). */
   readonly catalog: TopicCatalog
@@ -62,6 +65,7 @@ export class Broker {
     this.clusterId = clusterId
     this.topics = new TopicManager(this)
     this.metrics = new BrokerMetrics({ partitionOffsets: () => this.topics.partitionOffsets() })
+    this.groups = new GroupCoordinator(this)
   }
 
   get nodeId(): number {
@@ -94,6 +98,7 @@ export class Broker {
       broker = new Broker(config, log, new MemoryTopicCatalog(), new MemoryLogStore(), newClusterId())
     }
     await broker.topics.load()
+    await broker.groups.start()
     await broker.listen()
     if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
     broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
@@ -179,6 +184,7 @@ export class Broker {
     await listenerClosed
     this.appends.wakeAll()
     await this.http?.close()
+    await this.groups.stop()
     await this.logs.close()
     this.log.info('broker stopped')
     this.log.flush?.()

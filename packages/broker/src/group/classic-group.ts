@@ -1055,7 +1055,20 @@ export class ClassicGroup {
     this.stop()
   }
 
-  /** Stops every timer (broker shutdown). Held requests are dropped with their connections. */
+  /**
+   * The coordinator lets go of the group (broker shutdown): held JoinGroup and SyncGroup
+   * requests are answered NOT_COORDINATOR, so clients look for the coordinator again, and the
+   * timers stop.
+   */
+  unload(): void {
+    for (const m of this.members.values()) {
+      this.invokeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR))
+      this.invokeSync(m, syncError(ErrorCode.NOT_COORDINATOR))
+    }
+    this.stop()
+  }
+
+  /** Stops every timer. */
   stop(): void {
     this.cancelRebalanceTimer()
     this.clearSyncExpiration()

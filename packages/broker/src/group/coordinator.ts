@@ -1,0 +1,672 @@
+// The group coordinator: every classic consumer group of this broker, their committed offsets,
+// and their persistence in `__consumer_offsets`. One node is the coordinator of every group
+// (and of every transactional id), so FindCoordinator always names this broker.
+//
+// Ownership: each group has one owner, a serial queue (GroupOwner below). Every request and
+// every timer that touches a group runs as a task on that queue, one at a time, to the end
+// (including the awaited write of its records), so a group's state never sees two writers.
+// Reads that only look (OffsetFetch, DescribeGroups, ListGroups, the lag metrics) read the state
+// the owner last published, between its tasks. The map of owners belongs to the coordinator and
+// changes only synchronously (no await between a lookup and an insert or delete).
+import { randomUUID } from 'node:crypto'
+import { ErrorCode, type RecordInput } from '@runnel/protocol'
+import type { Broker } from '../broker.ts'
+import {
+  ClassicGroup,
+  type GroupEnv,
+  type GroupSummary,
+  type JoinRequestInput,
+  type LeaveOutcome,
+  type LeavingMember,
+  type StoredGroup,
+  type SyncRequestInput,
+} from './classic-group.ts'
+import { type Clock, systemClock } from './clock.ts'
+import { type CommittedOffset, expiredOffsets } from './committed-offsets.ts'
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.ts'
+import { type CoordinatorConfig, coordinatorConfig } from './coordinator-config.ts'
+import { GroupState, parseGroupState } from './group-state.ts'
+import { registerLagMetrics } from './lag-metrics.ts'
+import { type JoinOutcome, joinError, type SyncOutcome, syncError } from './member.ts'
+import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic.ts'
+import {
+  decodeGroupMetadataValue,
+  decodeKey,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+} from './records.ts'
+import { SerialQueue } from './serial-queue.ts'
+
+interface GroupOwner {
+  readonly group: ClassicGroup
+  readonly queue: SerialQueue
+}
+
+export interface CommitPartition {
+  partitionIndex: number
+  committedOffset: bigint
+  committedLeaderEpoch: number
+  committedMetadata: string | null
+}
+
+export interface CommitRequest {
+  groupId: string
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+  /** OffsetCommit v2-v4 RetentionTimeMs; -1 = offsets.retention.minutes. */
+  retentionTimeMs: number
+  topics: { name: string; partitions: CommitPartition[] }[]
+}
+
+export interface TopicPartitionErrors {
+  name: string
+  partitions: { partitionIndex: number; errorCode: number }[]
+}
+
+export interface FetchedPartition {
+  partitionIndex: number
+  committedOffset: bigint
+  committedLeaderEpoch: number
+  metadata: string | null
+  errorCode: number
+}
+
+export interface FetchedOffsets {
+  errorCode: number
+  topics: { name: string; partitions: FetchedPartition[] }[]
+}
+
+export interface ListedGroup {
+  groupId: string
+  protocolType: string
+  groupState: GroupState
+}
+
+/** Groups that are nothing but a name (no members, no offsets, never rebalanced) are not kept. */
+function isUnused(group: ClassicGroup): boolean {
+  return (
+    group.is(GroupState.Empty) &&
+    group.generationId === 0 &&
+    group.offsets.size === 0 &&
+    group.pendingMembers.size === 0 &&
+    group.members.size === 0
+  )
+}
+
+/** JoinGroup, SyncGroup, Heartbeat and LeaveGroup need a non-empty group id; the offset APIs do not. */
+const isValidGroupId = (groupId: string, allowEmpty: boolean): boolean => allowEmpty || groupId !== ''
+
+export class GroupCoordinator {
+  readonly config: CoordinatorConfig
+  readonly offsetsTopic: OffsetsTopic
+  private readonly broker: Broker
+  private readonly clock: Clock
+  /** Owner: this coordinator. */
+  private readonly owners = new Map<string, GroupOwner>()
+  private expiryTimer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor(broker: Broker, clock: Clock = systemClock()) {
+    this.broker = broker
+    this.clock = clock
+    this.config = coordinatorConfig(broker.config.brokerConfigs)
+    this.offsetsTopic = new OffsetsTopic(broker, this.config)
+    registerLagMetrics(broker.metrics.registry, () => this.committedOffsets())
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Rebuilds every group and its offsets from `__consumer_offsets`, then starts offset expiry. */
+  async start(): Promise<void> {
+    const started = performance.now()
+    const { groups, offsets } = this.replay()
+    for (const [groupId, stored] of groups) {
+      const owner = this.ownerFor(groupId, true)!
+      owner.group.restore(stored)
+    }
+    for (const [groupId, partitions] of offsets) {
+      const owner = this.ownerFor(groupId, true)!
+      for (const [key, committed] of partitions) {
+        const split = key.lastIndexOf('\0')
+        owner.group.offsets.set(key.slice(0, split), Number(key.slice(split + 1)), committed)
+      }
+    }
+    for (const [groupId, owner] of this.owners) if (isUnused(owner.group)) this.owners.delete(groupId)
+    this.expiryTimer = setInterval(() => void this.expireOffsets(), this.config.retentionCheckIntervalMs)
+    this.expiryTimer.unref()
+    if (this.offsetsTopic.topic) {
+      this.broker.log.info(
+        { groups: this.owners.size, ms: Math.round(performance.now() - started) },
+        `groups loaded from ${OFFSETS_TOPIC}`,
+      )
+    }
+  }
+
+  /** Stops timers and answers held joins and syncs with NOT_COORDINATOR, as Kafka does when a coordinator moves. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.expiryTimer) clearInterval(this.expiryTimer)
+    const idle = [...this.owners.values()].map((o) =>
+      o.queue.run(() => o.group.unload()).catch(() => undefined),
+    )
+    await Promise.all(idle)
+  }
+
+  /**
+   * Reads the whole topic: the last metadata record of each group and the last offset of each
+   * group/topic/partition win; tombstones delete. Transactional offset commits count only once
+   * their transaction's COMMIT marker is read (an ABORT drops them).
+   */
+  private replay(): {
+    groups: Map<string, StoredGroup>
+    offsets: Map<string, Map<string, CommittedOffset>>
+  } {
+    const groups = new Map<string, StoredGroup>()
+    const offsets = new Map<string, Map<string, CommittedOffset>>()
+    const pendingTxn = new Map<bigint, { group: string; key: string; committed: CommittedOffset | null }[]>()
+    const applyOffset = (group: string, key: string, committed: CommittedOffset | null) => {
+      let byPartition = offsets.get(group)
+      if (committed === null) {
+        byPartition?.delete(key)
+        return
+      }
+      if (!byPartition) offsets.set(group, (byPartition = new Map()))
+      byPartition.set(key, committed)
+    }
+    let skipped = 0
+    this.offsetsTopic.replay((event) => {
+      if (event.kind === 'marker') {
+        const pending = pendingTxn.get(event.producerId)
+        pendingTxn.delete(event.producerId)
+        if (event.commit) for (const p of pending ?? []) applyOffset(p.group, p.key, p.committed)
+        return
+      }
+      const { record } = event
+      try {
+        const key = decodeKey(record.key)
+        if (key.kind === 'offset') {
+          const k = `${key.topic}\0${key.partition}`
+          const committed = record.value === null ? null : decodeOffsetCommitValue(record.value)
+          if (record.transactional) {
+            let list = pendingTxn.get(record.producerId)
+            if (!list) pendingTxn.set(record.producerId, (list = []))
+            list.push({ group: key.group, key: k, committed })
+          } else {
+            applyOffset(key.group, k, committed)
+          }
+        } else if (key.kind === 'group') {
+          if (record.value === null) {
+            groups.delete(key.group)
+            offsets.delete(key.group)
+          } else {
+            groups.set(key.group, decodeGroupMetadataValue(record.value))
+          }
+        }
+      } catch (err) {
+        skipped++
+        this.broker.log.warn(
+          { err, partition: record.partition, offset: record.offset },
+          `skipping a ${OFFSETS_TOPIC} record that does not decode`,
+        )
+      }
+    })
+    if (skipped > 0) this.broker.log.warn({ skipped }, `${OFFSETS_TOPIC} had records that do not decode`)
+    return { groups, offsets }
+  }
+
+  // ---- owners -------------------------------------------------------------------------------
+
+  private ownerFor(groupId: string, create: boolean): GroupOwner | undefined {
+    const existing = this.owners.get(groupId)
+    if (existing || !create) return existing
+    const queue = new SerialQueue()
+    const env: GroupEnv = {
+      clock: this.clock,
+      config: { initialRebalanceDelayMs: this.config.initialRebalanceDelayMs, maxSize: this.config.maxSize },
+      log: this.broker.log,
+      newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
+      storeGroup: (group, assignment) => this.storeGroup(group, assignment),
+      runSerially: (task) => {
+        if (this.stopped) return
+        queue
+          .run(task)
+          .catch((err) => this.broker.log.error({ err, group: groupId }, 'group timer task failed'))
+      },
+    }
+    const owner = { group: new ClassicGroup(groupId, env), queue }
+    this.owners.set(groupId, owner)
+    return owner
+  }
+
+  /** Runs `task` on the group's owner; afterwards drops the group if it holds nothing. */
+  private async run<T>(owner: GroupOwner, task: (group: ClassicGroup) => T | Promise<T>): Promise<T> {
+    try {
+      return await owner.queue.run(() => task(owner.group))
+    } finally {
+      const { group } = owner
+      if (
+        this.owners.get(group.groupId) === owner &&
+        owner.queue.size === 0 &&
+        (group.is(GroupState.Dead) || isUnused(group))
+      ) {
+        group.unload()
+        this.owners.delete(group.groupId)
+      }
+    }
+  }
+
+  private storeGroup(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>): Promise<number> {
+    const record: RecordInput = {
+      key: encodeGroupMetadataKey(group.groupId),
+      value: encodeGroupMetadataValue(group.toStored(assignment)),
+      timestamp: this.clock.now(),
+    }
+    return this.offsetsTopic.append(group.groupId, [record], 'group')
+  }
+
+  // ---- FindCoordinator ----------------------------------------------------------------------
+
+  /** NONE once `__consumer_offsets` exists (created now if needed), else COORDINATOR_NOT_AVAILABLE. */
+  async ensureReady(): Promise<number> {
+    if (this.stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    return (await this.offsetsTopic.ensure()) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE
+  }
+
+  // ---- membership APIs ----------------------------------------------------------------------
+
+  async join(groupId: string, req: JoinRequestInput): Promise<JoinOutcome> {
+    if (this.stopped) return joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(groupId, false)) return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID)
+    if (
+      req.sessionTimeoutMs < this.config.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.config.maxSessionTimeoutMs
+    ) {
+      return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT)
+    }
+    // A group is created by a join with no member id; any other join needs the group to exist.
+    const owner = this.ownerFor(groupId, req.memberId === '')
+    if (!owner) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID)
+    let answer: (outcome: JoinOutcome) => void = () => {}
+    const answered = new Promise<JoinOutcome>((resolve) => {
+      answer = resolve
+    })
+    await this.run(owner, (group) => group.join(req, answer))
+    return answered
+  }
+
+  async sync(groupId: string, req: SyncRequestInput): Promise<SyncOutcome> {
+    if (this.stopped) return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(groupId, false)) return syncError(ErrorCode.INVALID_GROUP_ID)
+    const owner = this.ownerFor(groupId, false)
+    if (!owner) return syncError(ErrorCode.UNKNOWN_MEMBER_ID)
+    let answer: (outcome: SyncOutcome) => void = () => {}
+    const answered = new Promise<SyncOutcome>((resolve) => {
+      answer = resolve
+    })
+    await this.run(owner, (group) => group.sync(req, answer))
+    return answered
+  }
+
+  async heartbeat(
+    groupId: string,
+    memberId: string,
+    groupInstanceId: string | null,
+    generationId: number,
+  ): Promise<number> {
+    if (this.stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if (!isValidGroupId(groupId, false)) return ErrorCode.INVALID_GROUP_ID
+    const owner = this.ownerFor(groupId, false)
+    if (!owner) return ErrorCode.UNKNOWN_MEMBER_ID
+    return this.run(owner, (group) => group.heartbeat(memberId, groupInstanceId, generationId))
+  }
+
+  async leave(groupId: string, members: readonly LeavingMember[]): Promise<LeaveOutcome> {
+    if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }
+    if (!isValidGroupId(groupId, false)) return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] }
+    const owner = this.ownerFor(groupId, false)
+    if (!owner) {
+      return {
+        errorCode: ErrorCode.NONE,
+        members: members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+        })),
+      }
+    }
+    return this.run(owner, (group) => group.leave(members))
+  }
+
+  // ---- offsets ------------------------------------------------------------------------------
+
+  /** OffsetCommit: per-partition error codes; answered once the records are on disk. */
+  async commitOffsets(req: CommitRequest): Promise<TopicPartitionErrors[]> {
+    const everywhere = (errorCode: number): TopicPartitionErrors[] =>
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      }))
+    if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(req.groupId, true)) return everywhere(ErrorCode.INVALID_GROUP_ID)
+
+    // Partitions of topics that do not exist are refused before the group is consulted.
+    const result = req.topics.map((t) => {
+      const topic = this.broker.topics.get(t.name)
+      return {
+        name: t.name,
+        partitions: t.partitions.map((p): { partition: CommitPartition; errorCode: number } => ({
+          partition: p,
+          errorCode:
+            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length && !topic.isInternal
+              ? ErrorCode.NONE
+              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        })),
+      }
+    })
+    const output = (): TopicPartitionErrors[] =>
+      result.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition.partitionIndex,
+          errorCode: p.errorCode,
+        })),
+      }))
+    const valid = result.flatMap((t) =>
+      t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.name, p })),
+    )
+    if (valid.length === 0) return output()
+
+    let owner = this.ownerFor(req.groupId, false)
+    if (!owner) {
+      if (req.generationId >= 0) {
+        // Not a group we know: a member of an older generation (ILLEGAL_GENERATION, Kafka's
+        // answer; the new coordinator says GROUP_ID_NOT_FOUND from v9, which the classic one did not).
+        for (const v of valid) v.p.errorCode = ErrorCode.ILLEGAL_GENERATION
+        return output()
+      }
+      // generation -1: a client managing its own partitions, or an admin tool. The group is
+      // created Empty, with offsets only.
+      owner = this.ownerFor(req.groupId, true)!
+    }
+    await this.run(owner, async (group) => {
+      const error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationId, false)
+      if (error !== ErrorCode.NONE) {
+        for (const v of valid) v.p.errorCode = error
+        return
+      }
+      group.commitAccepted(req.memberId)
+      const now = this.clock.now()
+      const expireTimestamp = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : null
+      const records: RecordInput[] = []
+      const accepted: {
+        topic: string
+        partition: number
+        committed: CommittedOffset
+        target: { errorCode: number }
+      }[] = []
+      for (const { topic, p } of valid) {
+        const metadata = p.partition.committedMetadata ?? ''
+        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+          p.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE
+          continue
+        }
+        const committed: CommittedOffset = {
+          offset: p.partition.committedOffset,
+          leaderEpoch: p.partition.committedLeaderEpoch,
+          metadata,
+          commitTimestamp: now,
+          expireTimestamp,
+        }
+        records.push({
+          key: encodeOffsetCommitKey(group.groupId, topic, p.partition.partitionIndex),
+          value: encodeOffsetCommitValue(committed),
+          timestamp: now,
+        })
+        accepted.push({ topic, partition: p.partition.partitionIndex, committed, target: p })
+      }
+      const stored = await this.offsetsTopic.append(group.groupId, records, 'offsets')
+      for (const a of accepted) {
+        a.target.errorCode = stored
+        if (stored === ErrorCode.NONE) group.offsets.set(a.topic, a.partition, a.committed)
+      }
+    })
+    return output()
+  }
+
+  /**
+   * OffsetFetch for one group: the requested partitions (null = every partition with an
+   * offset). A partition without an offset answers -1 with no error, as Kafka does.
+   */
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+    _requireStable: boolean,
+  ): FetchedOffsets {
+    if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] }
+    if (!isValidGroupId(groupId, true)) return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
+    // requireStable asks to wait out pending transactional commits; this coordinator applies
+    // offsets only once written (TxnOffsetCommit is not built yet), so every answer is stable.
+    const group = this.owners.get(groupId)?.group
+    const offsets = group && !group.is(GroupState.Dead) ? group.offsets : undefined
+    const partition = (topic: string, index: number): FetchedPartition => {
+      const c = offsets?.get(topic, index)
+      return {
+        partitionIndex: index,
+        committedOffset: c ? c.offset : -1n,
+        committedLeaderEpoch: c ? c.leaderEpoch : -1,
+        metadata: c ? c.metadata : '',
+        errorCode: ErrorCode.NONE,
+      }
+    }
+    if (topics === null) {
+      const names = offsets ? offsets.topics().sort() : []
+      return {
+        errorCode: ErrorCode.NONE,
+        topics: names.map((name) => ({
+          name,
+          partitions: offsets!.partitions(name).map((i) => partition(name, i)),
+        })),
+      }
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((i) => partition(t.name, i)),
+      })),
+    }
+  }
+
+  /** OffsetDelete: removes a group's offsets unless the group still consumes their topic. */
+  async deleteOffsets(
+    groupId: string,
+    topics: { name: string; partitions: { partitionIndex: number }[] }[],
+  ): Promise<{ errorCode: number; topics: TopicPartitionErrors[] }> {
+    if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] }
+    if (!isValidGroupId(groupId, false)) return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
+    const owner = this.ownerFor(groupId, false)
+    if (!owner) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] }
+    return this.run(owner, async (group) => {
+      if (group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] }
+      const consumer = group.protocolType === CONSUMER_PROTOCOL_TYPE
+      if (!group.is(GroupState.Empty) && !consumer)
+        return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] }
+      const out: TopicPartitionErrors[] = []
+      const deletions: { topic: string; partition: number }[] = []
+      for (const t of topics) {
+        const exists = this.broker.topics.get(t.name)
+        const subscribed = !group.is(GroupState.Empty) && group.isSubscribedToTopic(t.name)
+        out.push({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            if (!exists || p.partitionIndex < 0 || p.partitionIndex >= exists.partitions.length) {
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+            }
+            if (subscribed)
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC }
+            deletions.push({ topic: t.name, partition: p.partitionIndex })
+            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE }
+          }),
+        })
+      }
+      const error = await this.removeOffsets(group, deletions)
+      if (error !== ErrorCode.NONE) return { errorCode: error, topics: [] }
+      return { errorCode: ErrorCode.NONE, topics: out }
+    })
+  }
+
+  /** Writes tombstones for the offsets that exist among `partitions`, then forgets them. */
+  private async removeOffsets(
+    group: ClassicGroup,
+    partitions: { topic: string; partition: number }[],
+  ): Promise<number> {
+    const now = this.clock.now()
+    const present = partitions.filter((p) => group.offsets.get(p.topic, p.partition) !== undefined)
+    const records: RecordInput[] = present.map((p) => ({
+      key: encodeOffsetCommitKey(group.groupId, p.topic, p.partition),
+      value: null,
+      timestamp: now,
+    }))
+    const error = await this.offsetsTopic.append(group.groupId, records, 'offsets')
+    if (error === ErrorCode.NONE) for (const p of present) group.offsets.delete(p.topic, p.partition)
+    return error
+  }
+
+  // ---- admin --------------------------------------------------------------------------------
+
+  /** DescribeGroups for one group; an unknown group is reported Dead with no error (v0-v5). */
+  describe(groupId: string): { errorCode: number; summary: GroupSummary } {
+    const dead: GroupSummary = {
+      groupState: GroupState.Dead,
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    }
+    if (this.stopped)
+      return {
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        summary: { ...dead, groupState: '' as GroupState },
+      }
+    const group = this.owners.get(groupId)?.group
+    return { errorCode: ErrorCode.NONE, summary: group ? group.summary() : dead }
+  }
+
+  /** ListGroups: every group, filtered by state names (case-insensitive) and types (only "classic" exists here). */
+  list(
+    statesFilter: readonly string[],
+    typesFilter: readonly string[],
+  ): { errorCode: number; groups: ListedGroup[] } {
+    if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    const states = new Set(statesFilter.map((s) => parseGroupState(s)).filter((s) => s !== undefined))
+    const unknownStateOnly = statesFilter.length > 0 && states.size === 0
+    const classic = typesFilter.length === 0 || typesFilter.some((t) => t.toLowerCase() === 'classic')
+    if (unknownStateOnly || !classic) return { errorCode: ErrorCode.NONE, groups: [] }
+    const groups: ListedGroup[] = []
+    for (const { group } of this.owners.values()) {
+      if (group.is(GroupState.Dead)) continue
+      if (states.size > 0 && !states.has(group.state)) continue
+      groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state })
+    }
+    groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+    return { errorCode: ErrorCode.NONE, groups }
+  }
+
+  /** DeleteGroups: an empty group is removed with its offsets (tombstones written); others are refused. */
+  async deleteGroup(groupId: string): Promise<number> {
+    if (this.stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const owner = this.ownerFor(groupId, false)
+    if (!owner) return ErrorCode.GROUP_ID_NOT_FOUND
+    return this.run(owner, async (group) => {
+      if (group.is(GroupState.Dead)) return ErrorCode.GROUP_ID_NOT_FOUND
+      if (!group.is(GroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP
+      const error = await this.writeGroupTombstones(group, [...group.offsets.entries()])
+      if (error !== ErrorCode.NONE) return error
+      group.markDead()
+      this.broker.log.info({ group: groupId }, 'group deleted')
+      return ErrorCode.NONE
+    })
+  }
+
+  private writeGroupTombstones(
+    group: ClassicGroup,
+    offsets: { topic: string; partition: number }[],
+  ): Promise<number> {
+    const now = this.clock.now()
+    const records: RecordInput[] = offsets.map((o) => ({
+      key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition),
+      value: null,
+      timestamp: now,
+    }))
+    records.push({ key: encodeGroupMetadataKey(group.groupId), value: null, timestamp: now })
+    return this.offsetsTopic.append(group.groupId, records, 'group')
+  }
+
+  /**
+   * The periodic offset expiry (offsets.retention.check.interval.ms): expired offsets get
+   * tombstones; an empty group left with no offsets is removed. Resolves with how many offsets
+   * and groups went.
+   */
+  async expireOffsets(now = this.clock.now()): Promise<{ offsets: number; groups: number }> {
+    let offsetsRemoved = 0
+    let groupsRemoved = 0
+    const work = [...this.owners.values()].map((owner) =>
+      this.run(owner, async (group) => {
+        if (group.is(GroupState.Dead)) return
+        const expired = expiredOffsets(group.offsets, group, now, this.config.offsetsRetentionMs)
+        if (expired.length > 0) {
+          const error = await this.removeOffsets(group, expired)
+          if (error !== ErrorCode.NONE) return
+          offsetsRemoved += expired.length
+        }
+        if (group.is(GroupState.Empty) && group.offsets.size === 0 && group.pendingMembers.size === 0) {
+          if ((await this.writeGroupTombstones(group, [])) !== ErrorCode.NONE) return
+          group.markDead()
+          groupsRemoved++
+        }
+      }).catch((err) => this.broker.log.error({ err, group: owner.group.groupId }, 'offset expiry failed')),
+    )
+    await Promise.all(work)
+    if (offsetsRemoved + groupsRemoved > 0) {
+      this.broker.log.info(
+        { offsets: offsetsRemoved, groups: groupsRemoved },
+        'expired offsets and empty groups removed',
+      )
+    }
+    return { offsets: offsetsRemoved, groups: groupsRemoved }
+  }
+
+  // ---- metrics ------------------------------------------------------------------------------
+
+  /** Every committed offset with its partition's log end offset, for the lag metrics. */
+  *committedOffsets(): Iterable<{
+    group: string
+    topic: string
+    partition: number
+    committed: bigint
+    logEndOffset: number | undefined
+  }> {
+    for (const { group } of this.owners.values()) {
+      if (group.is(GroupState.Dead)) continue
+      for (const { topic, partition, committed } of group.offsets.entries()) {
+        const log = this.broker.topics.get(topic)?.partitions[partition]
+        yield {
+          group: group.groupId,
+          topic,
+          partition,
+          committed: committed.offset,
+          logEndOffset: log?.logEndOffset,
+        }
+      }
+    }
+  }
+
+  /** The group, for tests and tools that look inside (read-only use). */
+  group(groupId: string): ClassicGroup | undefined {
+    return this.owners.get(groupId)?.group
+  }
+}
