@@ -16,12 +16,19 @@
 //   recomputed); the response carries that time, else -1.
 //
 // Version notes:
-// - v3 adds transactionalId and requires record batches v2; we advertise 3+ (COMPAT-NOTES).
+// - v3 adds transactionalId and requires record batches v2. We advertise from v0, as Kafka
+//   3.9 does, because librdkafka before 2.10 compresses with gzip, snappy or lz4 only when
+//   the broker's Produce range reaches down to v0 (and zstd to v7), and needs Produce v2 and
+//   Fetch v2 for its "MsgVer1" feature; clients then send the highest common version. A
+//   request carrying old message sets (magic 0/1) is answered UNSUPPORTED_FOR_MESSAGE_FORMAT:
+//   this broker stores record batches v2 only.
 // - v5 adds logStartOffset; v7 allows zstd; v8 adds recordErrors and errorMessage;
 //   v9 is flexible; v10 adds currentLeader/nodeEndpoints (tagged, only on NOT_LEADER);
 //   v11 adds TRANSACTION_ABORTABLE.
 import {
+  BATCH_HEADER_SIZE,
   batchAttributes,
+  batchMagic,
   batchRecordCount,
   CompressionType,
   compressionOf,
@@ -31,8 +38,8 @@ import {
   stampLogAppendTime,
   validateBatch,
 } from '@runnel/protocol'
-import type { TopicState } from '../cluster/topics.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
+import type { TopicState } from '../cluster/topics.ts'
 import type { AppendResult, PartitionLog } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
 
@@ -54,7 +61,7 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 export const produce = registerHandler({
   apiKey: 0,
   name: 'Produce',
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   async handle(request, ctx) {
     const { broker, header } = ctx
@@ -85,13 +92,33 @@ export const produce = registerHandler({
         const log = topic!.partitions[p.index]
         if (!log) {
           partitionResponses.push(
-            partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'),
+            partitionError(
+              p.index,
+              ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              'This server does not host this topic-partition.',
+            ),
           )
           continue
         }
         const batch = p.records as Buffer | null
         if (batch === null || batch.length === 0) {
-          partitionResponses.push(partitionError(p.index, ErrorCode.INVALID_RECORD, 'Produce requests must carry one record batch per partition'))
+          partitionResponses.push(
+            partitionError(
+              p.index,
+              ErrorCode.INVALID_RECORD,
+              'Produce requests must carry one record batch per partition',
+            ),
+          )
+          continue
+        }
+        if (batchMagic(batch) < 2 && batch.length >= BATCH_HEADER_SIZE) {
+          partitionResponses.push(
+            partitionError(
+              p.index,
+              ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+              'Message sets of magic 0 and 1 are not supported: send record batches v2 (Produce v3 or later)',
+            ),
+          )
           continue
         }
         const invalid = validateBatch(batch, 0, batch.length)
@@ -102,7 +129,11 @@ export const produce = registerHandler({
         const attributes = batchAttributes(batch)
         if (compressionOf(attributes) === CompressionType.zstd && header.apiVersion < ZSTD_FROM_VERSION) {
           partitionResponses.push(
-            partitionError(p.index, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd compression needs Produce v7 or later'),
+            partitionError(
+              p.index,
+              ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+              'zstd compression needs Produce v7 or later',
+            ),
           )
           continue
         }
@@ -148,7 +179,10 @@ export const produce = registerHandler({
         () => ({ ok: true as const, errorMessage: null }),
         (err: unknown) => {
           broker.log.error({ err }, 'fsync failed; acks=all produce answered KAFKA_STORAGE_ERROR')
-          return { ok: false as const, errorMessage: `The log could not be synced to disk: ${(err as Error).message}` }
+          return {
+            ok: false as const,
+            errorMessage: `The log could not be synced to disk: ${(err as Error).message}`,
+          }
         },
       )
       if (!flushed.ok) {
@@ -197,4 +231,3 @@ function batchErrorMessage(code: number): string {
       return 'The record batch was refused'
   }
 }
-

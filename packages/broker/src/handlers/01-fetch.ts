@@ -18,15 +18,19 @@
 // - PreferredReadReplica is always -1 (clients must not be sent elsewhere).
 //
 // Version notes:
-// - We advertise 4+ so every consumer reads magic-2 batches. v5 log start offset; v7 sessions;
+// - From v2: librdkafka enables gzip/snappy only when Fetch v2 and Produce v2 are advertised.
+//   Every client picks the highest common version (>= 4), which reads record batches v2;
+//   stored batches are never down-converted, so a client that really fetches at v2-3 gets
+//   batches v2 (librdkafka and kafkajs read them by their magic byte).
+// - v4 adds the isolation level and last stable offset. v5 log start offset; v7 sessions;
 //   v9 current leader epoch; v11 rack and preferred replica; v12 flexible; v13 topic ids
 //   instead of names; v15 replica state; v16 node endpoints; v17 directory id (broker only).
 import {
   batchLastOffsetDelta,
+  ErrorCode,
   type FetchResponse,
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
-  ErrorCode,
   iterateBatches,
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
@@ -52,7 +56,7 @@ interface Wanted {
 export const fetch = registerHandler({
   apiKey: 1,
   name: 'Fetch',
-  minVersion: 4,
+  minVersion: 2,
   maxVersion: 17,
   async handle(request, ctx) {
     const { broker, header } = ctx
@@ -154,7 +158,8 @@ function readAll(
       upToOffset: readCommitted ? lastStableOffset : highWatermark,
     })
     if (read.kind !== 'ok') {
-      part.errorCode = read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR
+      part.errorCode =
+        read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR
       hasError = true
       continue
     }
