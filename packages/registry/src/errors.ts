@@ -8,6 +8,7 @@ export const RegistryErrors = {
   BAD_REQUEST: { status: 400, errorCode: 400, retriable: false },
   NOT_FOUND: { status: 404, errorCode: 404, retriable: false },
   METHOD_NOT_ALLOWED: { status: 405, errorCode: 405, retriable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, errorCode: 413, retriable: false },
   UNPROCESSABLE_ENTITY: { status: 422, errorCode: 422, retriable: false },
   SUBJECT_NOT_FOUND: { status: 404, errorCode: 40401, retriable: false },
   VERSION_NOT_FOUND: { status: 404, errorCode: 40402, retriable: false },

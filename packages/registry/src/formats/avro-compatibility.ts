@@ -164,11 +164,11 @@ class Checker {
     field: string | undefined,
     out: Incompatibility[],
   ) {
-    const what = field === undefined ? 'of the schema' : `of field '${field}'`
+    const what = field === undefined ? 'of' : `of field '${field}' in`
     out.push({
       errorType: 'TYPE_MISMATCH',
       description:
-        `The type (path '${path || '/'}') ${what} in the ${this.#roles.reader} schema does not match with ` +
+        `The type (path '${path || '/'}') ${what} the ${this.#roles.reader} schema does not match with ` +
         `the ${this.#roles.writer} schema`,
       path: path || '/',
       additionalInfo: `reader type: ${readerKind.toUpperCase()} not compatible with writer type: ${writerKind.toUpperCase()}`,

@@ -1,0 +1,282 @@
+// The store whose log is the compacted `_schemas` topic (one partition), through
+// @platformatic/kafka and standard Kafka APIs only. A reader follows the partition from its
+// start and applies every record to the state; an append produces with acks=all and resolves
+// once the reader has passed the appended offsets, so the state is always "the log up to here",
+// on every instance alike. This is how Confluent's registry works (the store is the log).
+
+import { Admin, Consumer, Producer } from '@platformatic/kafka'
+import { RegistryError } from '../errors.ts'
+import { errorMessage } from '../formats/format.ts'
+import { decodeRecord, encodeRecord, type StoreRecord } from './records.ts'
+import type { SchemaStore } from './schema-store.ts'
+import { RegistryState } from './state.ts'
+
+export interface KafkaStoreOptions {
+  /** Kafka bootstrap servers, `host:port`. */
+  brokers: readonly string[]
+  /** The topic holding the log. Default `_schemas`. */
+  topic?: string
+  clientId?: string
+  /** How long an append may take to be produced and read back. Default 10 s. */
+  writeTimeoutMs?: number
+  /** How long start() may take to read the topic to its end. Default 60 s. */
+  startTimeoutMs?: number
+  /** How long a fetch waits for new records before returning empty. Default 100 ms. */
+  fetchWaitMs?: number
+  /** Replication factor when the topic is created. Default: min(3, number of brokers). */
+  replicationFactor?: number
+  /** Called with errors the reader recovers from (it retries). */
+  onReaderError?: (error: unknown) => void
+}
+
+interface Waiter {
+  offset: bigint
+  resolve: () => void
+  reject: (error: unknown) => void
+  timer: NodeJS.Timeout
+}
+
+const CONTROL_BATCH = 0x20
+const RETRY_DELAY_MS = 200
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
+
+export class KafkaStore implements SchemaStore {
+  readonly state = new RegistryState()
+  readonly topic: string
+  readonly #options: KafkaStoreOptions
+  readonly #admin: Admin
+  readonly #producer: Producer
+  readonly #consumer: Consumer
+  // Owned by the reader loop: the next offset to read, and appends waiting for it to pass theirs.
+  #position = 0n
+  #waiters: Waiter[] = []
+  #running = false
+  #reader: Promise<void> | undefined
+  #closed: Promise<void> | undefined
+
+  constructor(options: KafkaStoreOptions) {
+    if (options.brokers.length === 0) {
+      throw new RegistryError('STORE_CONFIGURATION', 'The Kafka store needs at least one bootstrap broker')
+    }
+    this.#options = options
+    this.topic = options.topic ?? '_schemas'
+    const base = {
+      clientId: options.clientId ?? 'runnel-registry',
+      bootstrapBrokers: [...options.brokers],
+      retries: 3,
+    }
+    this.#admin = new Admin(base)
+    this.#producer = new Producer({ ...base, autocreateTopics: false })
+    // The reader fetches partition 0 itself: every instance reads everything, so it joins no group.
+    this.#consumer = new Consumer({ ...base, groupId: `${base.clientId}-reader` })
+  }
+
+  /** The next offset the reader will read. */
+  get position(): bigint {
+    return this.#position
+  }
+
+  async start(): Promise<void> {
+    await this.#ensureTopic()
+    const { start, end } = await this.#offsets()
+    this.#position = start
+    this.#running = true
+    this.#reader = this.#readLoop()
+    await this.#waitFor(end, this.#options.startTimeoutMs ?? 60_000, 'reading the schemas topic to its end')
+  }
+
+  async append(records: readonly StoreRecord[]): Promise<void> {
+    if (!this.#running) throw new RegistryError('STORE_ERROR', 'The Kafka store is not running')
+    if (records.length === 0) return
+    const messages = records.map((record) => {
+      const encoded = encodeRecord(record)
+      return { topic: this.topic, partition: 0, key: encoded.key, value: encoded.value ?? undefined }
+    })
+    let base: bigint | undefined
+    try {
+      const result = await this.#producer.send({ messages, acks: -1 })
+      base = result.offsets?.find((entry) => entry.topic === this.topic && entry.partition === 0)?.offset
+    } catch (error) {
+      throw new RegistryError(
+        'STORE_ERROR',
+        `Error while writing to the ${this.topic} topic: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    if (base === undefined) {
+      throw new RegistryError('STORE_ERROR', `Writing to the ${this.topic} topic returned no offset`)
+    }
+    await this.#waitFor(
+      base + BigInt(messages.length),
+      this.#options.writeTimeoutMs ?? 10_000,
+      'reading back a write',
+    )
+  }
+
+  async sync(): Promise<void> {
+    const { end } = await this.#offsets()
+    await this.#waitFor(end, this.#options.writeTimeoutMs ?? 10_000, 'catching up with the schemas topic')
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#close()
+    return this.#closed
+  }
+
+  async #close(): Promise<void> {
+    this.#running = false
+    for (const waiter of this.#waiters) {
+      clearTimeout(waiter.timer)
+      waiter.reject(new RegistryError('STORE_ERROR', 'The Kafka store was closed'))
+    }
+    this.#waiters = []
+    await this.#reader?.catch(() => undefined)
+    await Promise.allSettled([
+      this.#producer.close(),
+      new Promise<void>((resolve) => this.#consumer.close(true, () => resolve())),
+      this.#admin.close(),
+    ])
+  }
+
+  async #ensureTopic(): Promise<void> {
+    const existing = await this.#admin.listTopics({ includeInternals: true })
+    if (!existing.includes(this.topic)) {
+      const metadata = await this.#admin.metadata({ topics: [] })
+      const replicas = this.#options.replicationFactor ?? Math.min(3, Math.max(1, metadata.brokers.size))
+      try {
+        await this.#admin.createTopics({
+          topics: [this.topic],
+          partitions: 1,
+          replicas,
+          configs: [{ name: 'cleanup.policy', value: 'compact' }],
+        })
+      } catch (error) {
+        // Another instance may have created it meanwhile.
+        const exists = (error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.(
+          'apiId',
+          'TOPIC_ALREADY_EXISTS',
+        )
+        if (!exists) {
+          throw new RegistryError(
+            'STORE_ERROR',
+            `Could not create the ${this.topic} topic: ${errorMessage(error)}`,
+            {
+              cause: error,
+            },
+          )
+        }
+      }
+    }
+    const metadata = await this.#consumer.metadata({ topics: [this.topic], forceUpdate: true })
+    const partitions = metadata.topics.get(this.topic)?.partitionsCount
+    if (partitions !== 1) {
+      // Ordering across the whole log is what makes ids and versions consistent.
+      throw new RegistryError(
+        'STORE_CONFIGURATION',
+        `The ${this.topic} topic has ${partitions} partitions; the schema registry needs exactly 1`,
+      )
+    }
+  }
+
+  async #offsets(): Promise<{ start: bigint; end: bigint }> {
+    const [earliest, latest] = await Promise.all([
+      this.#consumer.listOffsets({ topics: [this.topic], timestamp: -2n }),
+      this.#consumer.listOffsets({ topics: [this.topic], timestamp: -1n }),
+    ])
+    return { start: earliest.get(this.topic)?.[0] ?? 0n, end: latest.get(this.topic)?.[0] ?? 0n }
+  }
+
+  #waitFor(offset: bigint, timeoutMs: number, what: string): Promise<void> {
+    if (this.#position >= offset) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        offset,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters = this.#waiters.filter((entry) => entry !== waiter)
+          reject(
+            new RegistryError(
+              'OPERATION_TIMEOUT',
+              `Timed out after ${timeoutMs} ms ${what}: read up to offset ${this.#position}, waiting for ${offset}`,
+            ),
+          )
+        }, timeoutMs),
+      }
+      this.#waiters.push(waiter)
+    })
+  }
+
+  #advance(position: bigint): void {
+    this.#position = position
+    const ready = this.#waiters.filter((waiter) => waiter.offset <= position)
+    if (ready.length === 0) return
+    this.#waiters = this.#waiters.filter((waiter) => waiter.offset > position)
+    for (const waiter of ready) {
+      clearTimeout(waiter.timer)
+      waiter.resolve()
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.#fetchOnce()
+      } catch (error) {
+        if (!this.#running) return
+        this.#options.onReaderError?.(error)
+        this.#consumer.clearMetadata()
+        await delay(RETRY_DELAY_MS)
+      }
+    }
+  }
+
+  async #fetchOnce(): Promise<void> {
+    const metadata = await this.#consumer.metadata({ topics: [this.topic] })
+    const topic = metadata.topics.get(this.topic)
+    if (topic === undefined) throw new Error(`topic ${this.topic} is missing from metadata`)
+    const response = await this.#consumer.fetch({
+      node: topic.partitions[0].leader,
+      topics: [
+        {
+          topicId: topic.id,
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: this.#position,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              partitionMaxBytes: 8 * 1024 * 1024,
+            },
+          ],
+        },
+      ],
+      maxWaitTime: this.#options.fetchWaitMs ?? 100,
+      minBytes: 1,
+      maxBytes: 8 * 1024 * 1024,
+    })
+    if (!this.#running) return
+    for (const topicResponse of response.responses) {
+      for (const partition of topicResponse.partitions) {
+        for (const batch of partition.records ?? []) {
+          const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n
+          if (next <= this.#position) continue
+          if ((batch.attributes & CONTROL_BATCH) === 0) {
+            for (const record of batch.records) {
+              // A fetch may start inside a batch: skip what was read already.
+              if (batch.firstOffset + BigInt(record.offsetDelta) < this.#position) continue
+              const decoded = decodeRecord(record.key, record.value)
+              if (decoded !== undefined) this.state.apply(decoded)
+            }
+          }
+          this.#advance(next)
+        }
+      }
+    }
+  }
+}

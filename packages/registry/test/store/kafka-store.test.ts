@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { Admin } from '@platformatic/kafka'
+import { isRegistryError } from '../../src/errors.ts'
+import { KafkaStore } from '../../src/store/kafka-store.ts'
+import type { SchemaStore } from '../../src/store/schema-store.ts'
+import { brokerSkip, startTestBroker, type TestBroker } from '../support/broker.ts'
+import { storeConformance } from './store-conformance.ts'
+
+describe('KafkaStore', { skip: brokerSkip || undefined, timeout: 120_000 }, () => {
+  let broker: TestBroker
+  let topics = 0
+  const topicOf = new WeakMap<SchemaStore, string>()
+
+  before(async () => {
+    broker = await startTestBroker()
+  })
+  after(async () => {
+    await broker?.close()
+  })
+
+  const make = (topic: string) => {
+    const store = new KafkaStore({ brokers: [broker.bootstrap], topic, writeTimeoutMs: 10_000 })
+    topicOf.set(store, topic)
+    return store
+  }
+
+  storeConformance({
+    async create() {
+      return make(`_schemas_${++topics}`)
+    },
+    async reopen(store) {
+      return make(topicOf.get(store) ?? '_schemas')
+    },
+  })
+
+  it('creates its topic compacted with one partition', async () => {
+    const store = make('_schemas_created')
+    await store.start()
+    await store.close()
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: [broker.bootstrap] })
+    try {
+      const metadata = await admin.metadata({ topics: ['_schemas_created'] })
+      assert.equal(metadata.topics.get('_schemas_created')?.partitionsCount, 1)
+      const [description] = await admin.describeConfigs({
+        resources: [
+          { resourceType: 2, resourceName: '_schemas_created', configurationKeys: ['cleanup.policy'] },
+        ],
+      })
+      assert.equal(description.configs.find((config) => config.name === 'cleanup.policy')?.value, 'compact')
+    } finally {
+      await admin.close()
+    }
+  })
+
+  it('refuses a topic with more than one partition', async () => {
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: [broker.bootstrap] })
+    await admin.createTopics({ topics: ['_schemas_wide'], partitions: 3, replicas: 1 })
+    await admin.close()
+    const store = make('_schemas_wide')
+    await assert.rejects(
+      store.start(),
+      (error: unknown) =>
+        isRegistryError(error, 'STORE_CONFIGURATION') &&
+        error.message === 'The _schemas_wide topic has 3 partitions; the schema registry needs exactly 1',
+    )
+    await store.close()
+  })
+})

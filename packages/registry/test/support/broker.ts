@@ -1,0 +1,104 @@
+// Starting Runnel's broker for the tests that need Kafka. The broker is another package, written
+// at the same time as this one: when it cannot be imported, those tests are skipped (and say
+// why), and the same goes for the group coordinator the leader election needs.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+interface StartedBroker {
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+type StartBroker = (options: {
+  port: number
+  dataDir: string
+  autoCreateTopics: boolean
+  logLevel?: string
+}) => Promise<StartedBroker>
+
+const brokerModule = (await import('@runnel/broker').catch(() => undefined)) as
+  | { startBroker?: StartBroker }
+  | undefined
+
+const startBroker = brokerModule?.startBroker
+
+/** `false` when the broker can be started, else the reason to skip. */
+export const brokerSkip: false | string =
+  typeof startBroker === 'function' ? false : 'broker not available yet'
+
+export interface TestBroker {
+  readonly bootstrap: string
+  readonly dataDir: string
+  /** Stops the broker and starts it again on the same data directory (a new port). */
+  restart(): Promise<void>
+  /** Stops the broker and removes its data. */
+  close(): Promise<void>
+}
+
+export async function startTestBroker(): Promise<TestBroker> {
+  if (startBroker === undefined) throw new Error('broker not available')
+  const start = startBroker
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-registry-test-'))
+  let running = await start({ port: 0, dataDir, autoCreateTopics: true, logLevel: 'warn' })
+  return {
+    get bootstrap() {
+      return `${running.host}:${running.port}`
+    },
+    dataDir,
+    async restart() {
+      await running.close()
+      running = await start({ port: 0, dataDir, autoCreateTopics: true, logLevel: 'warn' })
+    },
+    async close() {
+      await running.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The API keys a Kafka server supports, from an ApiVersions v0 request over a plain socket. */
+export function apiKeysOf(bootstrap: string, timeoutMs = 5_000): Promise<Set<number>> {
+  const [host, port] = bootstrap.split(':')
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('ApiVersions timed out'))
+    }, timeoutMs)
+    const clientId = Buffer.from('probe')
+    const header = Buffer.alloc(10)
+    header.writeInt16BE(18, 0) // ApiVersions
+    header.writeInt16BE(0, 2) // v0
+    header.writeInt32BE(1, 4) // correlation id
+    header.writeInt16BE(clientId.length, 8)
+    const request = Buffer.concat([header, clientId])
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(request.length)
+    socket.write(Buffer.concat([size, request]))
+    let received = Buffer.alloc(0)
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk])
+      if (received.length < 4 || received.length < 4 + received.readInt32BE(0)) return
+      clearTimeout(timer)
+      socket.end()
+      const count = received.readInt32BE(10)
+      const keys = new Set<number>()
+      for (let i = 0; i < count; i++) keys.add(received.readInt16BE(14 + i * 6))
+      resolve(keys)
+    })
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
+}
+
+/** Whether the broker can run a consumer group (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, DescribeGroups). */
+export async function supportsGroups(bootstrap: string): Promise<boolean> {
+  const keys = await apiKeysOf(bootstrap)
+  return [10, 11, 12, 13, 14, 15].every((key) => keys.has(key))
+}
