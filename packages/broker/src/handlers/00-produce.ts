@@ -4,7 +4,8 @@
 // - Each partition carries exactly one record batch (magic 2). The broker checks the batch
 //   header and its CRC-32C and appends the bytes as they came, with only the base offset
 //   (and partition leader epoch) rewritten: no record is decoded on this path.
-// - acks=0: no response. acks=1: answered once the OS has the bytes. acks=-1 (all): answered
+// - acks=0: no response; if any partition failed the connection is closed, as Kafka does,
+//   so the producer notices. acks=1: answered once the OS has the bytes. acks=-1 (all): answered
 //   after the partitions' logs are fsynced; concurrent requests share one fsync (group commit).
 //   Any other acks value: INVALID_REQUIRED_ACKS.
 // - Per partition errors: UNKNOWN_TOPIC_OR_PARTITION (no auto-creation on produce, as Kafka),
@@ -197,7 +198,13 @@ export const produce = registerHandler({
         }
       }
     }
-    if (acks === 0) return null
+    if (acks === 0) {
+      // No response to carry an error: Kafka closes the connection so the producer notices
+      // (it reconnects and refreshes its metadata).
+      const failed = responses.some((t) => t.partitionResponses.some((r) => r.errorCode !== ErrorCode.NONE))
+      if (failed) ctx.closeConnection('acks=0 produce failed for at least one partition')
+      return null
+    }
     return { responses, throttleTimeMs: 0 }
   },
 })

@@ -8,6 +8,8 @@ export interface RequestContext {
   readonly broker: Broker
   readonly header: RequestHeader
   readonly connection: ConnectionInfo
+  /** Closes this client's connection after the current request (Kafka does so on acks=0 errors). */
+  closeConnection(reason: string): void
 }
 
 /**
@@ -21,10 +23,6 @@ export interface Handler<K extends AnyApiKey = AnyApiKey> {
   readonly minVersion: number
   readonly maxVersion: number
   handle(request: RequestMap[K], ctx: RequestContext): ResponseMap[K] | null | Promise<ResponseMap[K] | null>
-  /**
-   * What to answer when the request body cannot be served at all (e.g. the broker is
-   * shutting down). Optional; without it the connection is closed, as Kafka does.
-   */
 }
 
 const handlers = new Map<number, Handler>()

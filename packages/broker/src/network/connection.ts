@@ -191,7 +191,12 @@ export class Connection {
       }
       throw err
     }
-    const ctx: RequestContext = { broker: this.broker, header, connection: this.info }
+    const ctx: RequestContext = {
+      broker: this.broker,
+      header,
+      connection: this.info,
+      closeConnection: (reason) => this.close(reason),
+    }
     let response: unknown
     try {
       const result = handler.handle(body as never, ctx)
