@@ -97,7 +97,7 @@ describe('DescribeConfigs', () => {
     test('this broker: its settings, read-only, static when set at start', async () => {
       const { resources } = await kafkajs.describeConfigs({
         resources: [{ type: 4, name: '1' }],
-        includeSynonyms: false,
+        includeSynonyms: true,
       })
       const entries = new Map(resources[0].configEntries.map((e) => [e.configName, e]))
       const view = (name: string) => {
@@ -118,6 +118,13 @@ describe('DescribeConfigs', () => {
         true,
       ])
       assert.ok([...entries.values()].every((e) => e.readOnly))
+      const synonyms = (name: string) =>
+        entries.get(name)?.configSynonyms.map((s) => [s.configName, s.configValue, s.configSource])
+      assert.deepEqual(synonyms('message.max.bytes'), [
+        ['message.max.bytes', '2000000', STATIC_BROKER_CONFIG],
+        ['message.max.bytes', '1048588', DEFAULT_CONFIG],
+      ])
+      assert.deepEqual(synonyms('log.segment.bytes'), [['log.segment.bytes', '1073741824', DEFAULT_CONFIG]])
     })
 
     test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', async () => {
