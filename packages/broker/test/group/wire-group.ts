@@ -1,0 +1,91 @@
+// Group members driven through raw Kafka requests (our codec over a socket), for tests that
+// must see exact error codes. One connection per member: a held JoinGroup blocks its connection.
+import assert from 'node:assert/strict'
+import { ErrorCode, type JoinGroupResponse } from '@runnel/protocol'
+import { WireClient } from '../helpers/wire-client.ts'
+import { subscription } from './harness.ts'
+
+export interface WireMember {
+  client: WireClient
+  memberId: string
+  generationId: number
+  leader: string
+  join: JoinGroupResponse
+}
+
+export interface JoinOptions {
+  groupInstanceId?: string | null
+  topics?: string[]
+  protocols?: { name: string; metadata: Buffer }[]
+  sessionTimeoutMs?: number
+  rebalanceTimeoutMs?: number
+  version?: number
+}
+
+/** JoinGroup (v5 by default), answering MEMBER_ID_REQUIRED by rejoining with the given id. */
+export async function joinGroup(
+  client: WireClient,
+  groupId: string,
+  options: JoinOptions = {},
+  memberId = '',
+): Promise<JoinGroupResponse> {
+  const version = options.version ?? 5
+  const body = () => ({
+    groupId,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+    rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 10_000,
+    memberId,
+    groupInstanceId: options.groupInstanceId ?? null,
+    protocolType: 'consumer',
+    protocols: options.protocols ?? [{ name: 'range', metadata: subscription(options.topics ?? ['orders']) }],
+  })
+  let response = await client.request(11, version, body(), 20_000)
+  if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+    memberId = response.memberId
+    response = await client.request(11, version, body(), 20_000)
+  }
+  return response
+}
+
+/** Joins `count` dynamic members at once and syncs them, the leader assigning `assign(memberId)`. */
+export async function formGroup(
+  port: number,
+  groupId: string,
+  count: number,
+  options: JoinOptions = {},
+  assign: (memberId: string, index: number) => Buffer = (id) => Buffer.from(`assigned:${id}`),
+): Promise<WireMember[]> {
+  const clients = await Promise.all(Array.from({ length: count }, () => WireClient.connect(port)))
+  const joins = await Promise.all(clients.map((c) => joinGroup(c, groupId, options)))
+  for (const j of joins) assert.equal(j.errorCode, ErrorCode.NONE, `join: error ${j.errorCode}`)
+  const generations = new Set(joins.map((j) => j.generationId))
+  assert.equal(generations.size, 1, 'one generation for all')
+  const members = joins.map((join, i) => ({
+    client: clients[i],
+    memberId: join.memberId,
+    generationId: join.generationId,
+    leader: join.leader,
+    join,
+  }))
+  const leader = members.find((m) => m.memberId === m.leader)!
+  const syncs = await Promise.all(
+    members.map((m) =>
+      m.client.request(14, 3, {
+        groupId,
+        generationId: m.generationId,
+        memberId: m.memberId,
+        groupInstanceId: null,
+        assignments:
+          m === leader
+            ? leader.join.members.map((x, i) => ({ memberId: x.memberId, assignment: assign(x.memberId, i) }))
+            : [],
+      }),
+    ),
+  )
+  for (const s of syncs) assert.equal(s.errorCode, ErrorCode.NONE, `sync: error ${s.errorCode}`)
+  return members
+}
+
+export function closeAll(members: { client: WireClient }[]): void {
+  for (const m of members) m.client.close()
+}
