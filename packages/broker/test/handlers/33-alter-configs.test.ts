@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import type { ConfigResourceTypeValue } from '@platformatic/kafka'
 import { Kafka, type Admin as KafkaJsAdmin, logLevel } from 'kafkajs'
 import { startBroker } from '../../src/index.ts'
 import {
@@ -125,7 +126,7 @@ describe('AlterConfigs', () => {
         assert.deepEqual(overrides('pl-alter'), { 'segment.ms': '3600000' })
 
         const refused = async (resource: {
-          resourceType: number
+          resourceType: ConfigResourceTypeValue
           resourceName: string
           configs: { name: string; value: string }[]
         }) => platformaticErrors(await rejection(admin.alterConfigs({ resources: [resource] })))

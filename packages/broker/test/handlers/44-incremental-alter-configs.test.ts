@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { Admin } from '@platformatic/kafka'
+import type { Admin, ConfigResourceTypeValue, IncrementalAlterConfigsOptions } from '@platformatic/kafka'
 import {
   type AdminTestBroker,
   platformaticAdmin,
@@ -39,7 +39,14 @@ describe('IncrementalAlterConfigs', () => {
     options: { validateOnly?: boolean; resourceType?: number } = {},
   ) =>
     admin.incrementalAlterConfigs({
-      resources: [{ resourceType: options.resourceType ?? 2, resourceName, configs }],
+      resources: [
+        {
+          // Loose types on purpose: the tests send what the client's types would forbid.
+          resourceType: (options.resourceType ?? 2) as ConfigResourceTypeValue,
+          resourceName,
+          configs: configs as IncrementalAlterConfigsOptions['resources'][number]['configs'],
+        },
+      ],
       validateOnly: options.validateOnly ?? false,
     })
 
