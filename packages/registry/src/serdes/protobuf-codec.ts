@@ -8,6 +8,7 @@ import { RegistryError } from '../errors.ts'
 import { errorMessage } from '../formats/format.ts'
 import type { DeclaredMessage, ParsedProtobufSchema } from '../formats/protobuf.ts'
 import type { Codec, CodecContext } from './codec.ts'
+import { verifyProtobufValue } from './protobuf-verify.ts'
 import { decodeMessageIndexes, encodeMessageIndexes } from './wire-format.ts'
 
 /** How decoded messages become plain objects: enums by name, 64-bit integers as strings. */
@@ -53,8 +54,8 @@ export function protobufCodec({ schemaId, parsed }: CodecContext): Codec {
     encode(value, options) {
       const message = find(options.messageName)
       const type = typeOf(message)
-      const problem = value instanceof protobuf.Message ? null : type.verify(value as Record<string, unknown>)
-      if (problem !== null) {
+      const problem = verifyProtobufValue(type, value)
+      if (problem !== undefined) {
         throw new RegistryError(
           'SERDES_RECORD_MISMATCH',
           `The value does not match Protobuf message ${message.fullName} of schema ${schemaId}: ${problem}`,
