@@ -31,7 +31,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...headers },
     body: JSON.stringify(body),
   })
-  return { status: response.status, body: await response.json() }
+  return { status: response.status, body: (await response.json()) as { error_code: number; message: string } }
 }
 
 describe('forwarding writes to the leader', { timeout: 30_000 }, () => {
