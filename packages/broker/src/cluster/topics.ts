@@ -302,12 +302,25 @@ export class TopicManager {
     })
   }
 
-  /** Replaces a topic's overrides (AlterConfigs) or applies the result of an incremental change. */
-  setConfigs(name: string, overrides: Record<string, string>, validateOnly: boolean): Promise<Outcome<TopicState>> {
+  /**
+   * Replaces a topic's overrides (AlterConfigs). Given a function instead, applies it to the
+   * current overrides inside the lock (IncrementalAlterConfigs), so two concurrent changes to
+   * one topic never overwrite each other.
+   */
+  setConfigs(
+    name: string,
+    overrides:
+      | Record<string, string>
+      | ((current: Readonly<Record<string, string>>) => Outcome<Record<string, string>>),
+    validateOnly: boolean,
+  ): Promise<Outcome<TopicState>> {
     return this.exclusive(async () => {
       const topic = this.byName.get(name)
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`)
-      const checked = this.validateConfigs(overrides)
+      const next =
+        typeof overrides === 'function' ? overrides(topic.overrides) : { ok: true as const, value: overrides }
+      if (!next.ok) return next
+      const checked = this.validateConfigs(next.value)
       if (!checked.ok) return checked
       if (validateOnly) return { ok: true, value: topic }
       const config = effectiveTopicConfig(checked.value, this.brokerDefaults())

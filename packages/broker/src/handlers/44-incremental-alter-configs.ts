@@ -23,6 +23,7 @@ import {
   type IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
+import type { Outcome } from '../cluster/topics.ts'
 import { ConfigType, topicConfigByName } from '../config/topic-configs.ts'
 import {
   type ApiFailure,
@@ -125,14 +126,21 @@ async function alterOne(
 
   const badName = checkTopicResourceName(resourceName)
   if (badName) return badName
-  const topic = broker.topics.get(resourceName)
-  const applied = applyOperations(topic?.overrides ?? {}, resource)
-  if (!applied.ok) return applied.failure
-  const { overrides } = applied
-  const badConfig = checkTopicOverrides(overrides)
-  if (badConfig) return badConfig
-  if (!topic) return unknownTopic(resourceName)
-  const outcome = await broker.topics.setConfigs(resourceName, overrides, validateOnly)
+  // The operations apply to the overrides as they are when the change runs, inside the topic
+  // manager's lock, so concurrent changes to one topic never lose each other. For an unknown
+  // topic they still run first, against no overrides: Kafka reports bad operations and
+  // values before a missing topic.
+  const change = (current: Readonly<Record<string, string>>): Outcome<Record<string, string>> => {
+    const applied = applyOperations(current, resource)
+    const problem = applied.ok ? checkTopicOverrides(applied.overrides) : applied.failure
+    if (problem) return { ok: false, errorCode: problem.errorCode, errorMessage: problem.errorMessage ?? '' }
+    return { ok: true, value: applied.ok ? applied.overrides : {} }
+  }
+  if (!broker.topics.get(resourceName)) {
+    const first = change({})
+    return first.ok ? unknownTopic(resourceName) : first
+  }
+  const outcome = await broker.topics.setConfigs(resourceName, change, validateOnly)
   return outcome.ok ? undefined : outcome
 }
 

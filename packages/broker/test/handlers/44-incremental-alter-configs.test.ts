@@ -86,6 +86,27 @@ describe('IncrementalAlterConfigs', () => {
     )
   })
 
+  test('concurrent changes to different keys of one topic both stick', async () => {
+    await create('inc-race')
+    const keys = ['retention.ms', 'segment.ms', 'retention.bytes', 'segment.bytes', 'delete.retention.ms']
+    // Separate connections, sent at once: each change must see the ones before it.
+    await Promise.all(
+      keys.map((name, i) =>
+        rawRequest(broker.bootstrap, 44, 1, {
+          resources: [
+            {
+              resourceType: 2,
+              resourceName: 'inc-race',
+              configs: [{ name, configOperation: SET, value: String(1000000 + i) }],
+            },
+          ],
+          validateOnly: false,
+        }),
+      ),
+    )
+    assert.deepEqual(Object.keys(overrides('inc-race') ?? {}).sort(), [...keys].sort())
+  })
+
   test('validateOnly checks and changes nothing', async () => {
     await create('inc-dry', { 'retention.ms': '1000' })
     await alter('inc-dry', [{ name: 'retention.ms', configOperation: SET, value: '2000' }], {
