@@ -13,8 +13,6 @@ export const SegmentFile = {
   log: '.log',
   offsetIndex: '.index',
   timeIndex: '.timeindex',
-  /** Suffix added when a segment is deleted; the files are removed in the background. */
-  deleted: '.deleted',
 } as const
 
 export const CHECKPOINT_FILE = 'log-offsets.checkpoint'

@@ -77,6 +77,12 @@ export class DiskPartitionLog implements PartitionLog {
   private recoveryPoint: number
   private _config: LogConfig
   private _sizeInBytes: number
+  /**
+   * Segments retention or DeleteRecords dropped whose files are not gone yet. Flushes keep
+   * covering them until the checkpoint with the new logStartOffset is durable: until then a crash
+   * recovers them as part of the log, and an unsynced tail in one would cut everything after it.
+   */
+  private readonly retiring = new Set<Segment>()
   /** A segment file was created: the directory must be fsynced before data in it counts as durable. */
   private dirNeedsSync = false
   /** Set on the first I/O failure (the log goes offline) or on close. */
@@ -257,7 +263,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   /** The group-commit body: fsync every segment holding unsynced bytes, then the directory. */
   private async syncDirty(includeIndexes: boolean): Promise<void> {
-    const dirty = this.segments.filter((s) => s.needsSync(includeIndexes))
+    const dirty = [...this.retiring, ...this.segments].filter((s) => s.needsSync(includeIndexes))
     const dir = this.dirNeedsSync
     this.dirNeedsSync = false
     try {
@@ -402,21 +408,18 @@ export class DiskPartitionLog implements PartitionLog {
       }
     if (offset > this._logStartOffset) {
       this._logStartOffset = offset
-      const plan = planRetention(
-        this.segments,
-        this._config,
-        this._logStartOffset,
-        this.clock(),
-        'logStartOffset',
-      )
-      try {
-        this.deleteOldest(plan.deleteCount)
-        await this.checkpoint.save()
-      } catch (error) {
-        return { kind: 'storageError', error: this.fail(error) }
-      }
+      const plan = planRetention(this.segments, this._config, offset, this.clock(), 'logStartOffset')
+      this.deleteOldest(plan.deleteCount)
     }
-    return { kind: 'ok', lowWatermark: this._logStartOffset }
+    // Even when nothing moved: the lowWatermark reported must be durable, and an earlier move
+    // (retention, another DeleteRecords) may still be on its way to the checkpoint.
+    const lowWatermark = this._logStartOffset
+    try {
+      await this.checkpoint.save()
+    } catch (error) {
+      return { kind: 'storageError', error: this.fail(error) }
+    }
+    return { kind: 'ok', lowWatermark }
   }
 
   enforceRetention(now: number): RetentionResult {
@@ -436,7 +439,6 @@ export class DiskPartitionLog implements PartitionLog {
         },
         'deleted log segments',
       )
-      this.track(this.checkpoint.save())
       return { deletedSegments: plan.deleteCount, deletedBytes }
     } catch (error) {
       this.fail(error)
@@ -444,19 +446,28 @@ export class DiskPartitionLog implements PartitionLog {
     }
   }
 
-  /** Removes the `count` oldest segments (never all) and moves logStartOffset to the new first. */
+  /**
+   * Drops the `count` oldest segments (never all) from the log and moves logStartOffset to the new
+   * first one. Their files are removed only once the checkpoint with the new logStartOffset is
+   * durable: if a crash (or a power loss undoing the removals) brings them back, they lie wholly
+   * below the checkpointed logStartOffset and recovery discards them.
+   */
   private deleteOldest(count: number): number {
     if (count <= 0) return 0
     if (count >= this.segments.length) throw new Error('bug: retention would delete the active segment')
     const victims = this.segments.splice(0, count)
-    let bytes = 0
-    for (const segment of victims) {
-      bytes += segment.size
-      const paths = segment.markDeleted()
-      this.track(segment.destroy(paths))
-    }
+    const bytes = victims.reduce((n, s) => n + s.size, 0)
     this._sizeInBytes -= bytes
     if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset
+    for (const segment of victims) this.retiring.add(segment)
+    this.track(
+      this.checkpoint.save().then(async () => {
+        for (const segment of victims) {
+          this.retiring.delete(segment)
+          await segment.destroy()
+        }
+      }),
+    )
     return bytes
   }
 

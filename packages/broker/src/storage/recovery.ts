@@ -1,14 +1,16 @@
 // Opening a partition directory: find the segments, decide how far to trust them, repair what a
 // crash left behind.
-//   - Leftovers are removed: `*.deleted` (a deletion the crash interrupted), `*.tmp` (an atomic
-//     write that never got renamed), index files whose .log is gone.
+//   - Leftovers are removed: `*.tmp` (an atomic write that never got renamed), index files whose
+//     .log is gone, and segments wholly below the checkpointed logStartOffset (retention removes
+//     files only after that checkpoint is durable, so these are deletions a crash interrupted).
 //   - After a clean shutdown every segment is trusted: its indexes are loaded and sanity-checked
 //     and only the bytes past the last offset-index entry are scanned (CRC included).
 //   - After an unclean shutdown every segment at or past the recovery point (the checkpointed
 //     offset below which all segments were sealed and fsynced), and always the last one, is
 //     scanned batch by batch: length bounds, magic, offsets, CRC32C. The log is truncated at the
 //     first invalid batch, its indexes are rebuilt, and any later segment is deleted (its data
-//     would follow a hole). Older segments are trusted as above.
+//     would follow a hole); so is a recovered segment that does not start where the previous one
+//     ends. Older segments are trusted as above.
 //   - An index that is missing or fails its sanity check is rebuilt from the log, in any mode.
 // A batch that was fsynced is never cut: truncation happens only at bytes that fail validation,
 // and fsynced bytes validate.
@@ -56,7 +58,7 @@ export function loadPartition(ctx: SegmentContext, config: LogConfig, clean: boo
   }
   for (const name of names) {
     const parsed = parseSegmentFileName(name)
-    const leftover = name.endsWith(SegmentFile.deleted) || name.endsWith(TMP_SUFFIX)
+    const leftover = name.endsWith(TMP_SUFFIX)
     const orphanIndex =
       parsed !== undefined &&
       (parsed.suffix === SegmentFile.offsetIndex || parsed.suffix === SegmentFile.timeIndex) &&
@@ -79,6 +81,16 @@ export function loadPartition(ctx: SegmentContext, config: LogConfig, clean: boo
     )
   }
   const recoveryPoint = clean ? Number.POSITIVE_INFINITY : (checkpoint?.recoveryPoint ?? 0)
+  const checkpointedStart = checkpoint?.logStartOffset ?? 0
+  while (bases.length > 1 && bases[1] <= checkpointedStart) {
+    const stale = bases.shift()!
+    logger.info(
+      { dir: ctx.dir, baseOffset: stale },
+      'removing a segment below logStartOffset left by a crash',
+    )
+    removeSegmentFiles(ctx, stale)
+    repaired = true
+  }
 
   const segments: Segment[] = []
   let truncatedBytes = 0
@@ -88,37 +100,43 @@ export function loadPartition(ctx: SegmentContext, config: LogConfig, clean: boo
     const prev = segments[segments.length - 1]
     const expected = prev?.nextOffset ?? 0
     const last = i === bases.length - 1
-    if (baseOffset < expected) {
+    const mode =
+      !clean && (baseOffset >= recoveryPoint || last) ? SegmentOpenMode.recover : SegmentOpenMode.trust
+    // A segment is created at the log end offset, so a recovered segment starts exactly where the
+    // previous one ends; a gap means the data between was lost (e.g. a file whose directory entry
+    // never reached the disk) and what follows the gap cannot be kept. (A future log cleaner may
+    // leave gaps, but only below the recovery point: it cleans sealed, fsynced segments.)
+    const gap = prev !== undefined && mode === SegmentOpenMode.recover && baseOffset !== expected
+    if (baseOffset < expected || gap) {
       logger.warn(
         { dir: ctx.dir, baseOffset, expected },
-        'segment overlaps the previous one; dropping it and later ones',
+        'segment does not follow the previous one; dropping it and later ones',
       )
       for (const b of bases.slice(i)) truncatedBytes += removeSegmentFiles(ctx, b)
       repaired = true
       break
     }
-    const mode =
-      !clean && (baseOffset >= recoveryPoint || last) ? SegmentOpenMode.recover : SegmentOpenMode.trust
     const opened = Segment.open(ctx, baseOffset, config, mode, expected, last)
     segments.push(opened.segment)
     if (opened.rebuiltIndexes) rebuiltSegments++
     if (opened.rebuiltIndexes || opened.truncatedBytes > 0) repaired = true
     truncatedBytes += opened.truncatedBytes
     if (opened.truncatedBytes > 0 && !last) {
-      // Data after a cut would follow a hole: drop the later segments, make this one active again.
+      // Data after a cut would follow a hole: drop the later segments.
       logger.warn({ dir: ctx.dir, baseOffset }, 'dropping segments after a truncated one')
       for (const b of bases.slice(i + 1)) truncatedBytes += removeSegmentFiles(ctx, b)
-      opened.segment.close()
-      segments[segments.length - 1] = Segment.open(
-        ctx,
-        baseOffset,
-        config,
-        SegmentOpenMode.trust,
-        expected,
-        true,
-      ).segment
       break
     }
+  }
+  const tail = segments[segments.length - 1]
+  if (tail?.sealed) {
+    // Later segments were dropped: the last one left becomes the active segment again.
+    tail.close()
+    const expected = segments[segments.length - 2]?.nextOffset ?? 0
+    const reopened = Segment.open(ctx, tail.baseOffset, config, SegmentOpenMode.trust, expected, true).segment
+    reopened.markUnsynced() // its repair has not been fsynced yet
+    segments[segments.length - 1] = reopened
+    repaired = true
   }
   if (segments.length === 0) {
     segments.push(Segment.create(ctx, checkpoint?.logStartOffset ?? 0, config))

@@ -84,6 +84,8 @@ export class Segment implements RollCandidate, RetentionCandidate {
   /** Counts index-file writes, so a sync knows whether it covered the latest. */
   private indexWrites = 0
   private syncing: Promise<void> | undefined
+  /** destroy() began: no more syncs. */
+  private destroyed = false
 
   private constructor(
     ctx: SegmentContext,
@@ -424,7 +426,15 @@ export class Segment implements RollCandidate, RetentionCandidate {
     return readAt(this.ctx.fs, this.logFd!, position, length)
   }
 
+  /** The next sync must cover the whole segment, indexes included (after a repair). */
+  markUnsynced(): void {
+    this.syncedSize = 0
+    this.indexesDirty = true
+    this.indexWrites++
+  }
+
   needsSync(includeIndexes: boolean): boolean {
+    if (this.destroyed) return false
     return this.size > this.syncedSize || ((this.sealed || includeIndexes) && this.indexesDirty)
   }
 
@@ -434,6 +444,7 @@ export class Segment implements RollCandidate, RetentionCandidate {
    * rebuilds them from the log.
    */
   sync(includeIndexes: boolean): Promise<void> {
+    if (this.destroyed) return Promise.resolve()
     const { fs } = this.ctx
     const size = this.size
     const withIndexes = (this.sealed || includeIndexes) && this.indexesDirty
@@ -463,28 +474,16 @@ export class Segment implements RollCandidate, RetentionCandidate {
     const stem = offsetFileStem(this.baseOffset) + '.'
     return this.ctx.fs
       .readdir(this.ctx.dir)
-      .filter((name) => name.startsWith(stem) && !name.endsWith(SegmentFile.deleted))
+      .filter((name) => name.startsWith(stem))
       .map((name) => join(this.ctx.dir, name))
   }
 
-  /**
-   * Deletion, step one (synchronous, cheap): rename the files to `*.deleted` so a restart never
-   * loads them. Returns the new paths for destroy().
-   */
-  markDeleted(): string[] {
-    const renamed: string[] = []
-    for (const path of this.files()) {
-      this.ctx.fs.rename(path, path + SegmentFile.deleted)
-      renamed.push(path + SegmentFile.deleted)
-    }
-    return renamed
-  }
-
-  /** Deletion, step two (background): wait for a running fsync, close, remove the files. */
-  async destroy(paths: readonly string[]): Promise<void> {
-    await this.syncing?.catch(() => {})
+  /** Removes the segment (in the background): wait for running fsyncs, close, remove the files. */
+  async destroy(): Promise<void> {
+    this.destroyed = true
+    while (this.syncing !== undefined) await this.syncing.catch(() => {})
     this.close()
-    for (const path of paths) await this.ctx.fs.removeTree(path)
+    for (const path of this.files()) await this.ctx.fs.removeTree(path)
   }
 
   close(): void {

@@ -1,0 +1,279 @@
+// Crash injection: run a produce workload on a FaultyFileSystem that crashes at a chosen
+// operation (tearing the write in progress), optionally model power loss, then reopen the data
+// with the real file system and check what recovery kept:
+//   - every batch whose append returned (process crash) or whose flush resolved (power loss);
+//   - offsets contiguous from 0, each batch byte-for-byte one that was appended, in order, once;
+//   - nothing after a torn batch (every batch present validates), indexes consistent;
+//   - the log accepts appends afterwards and survives a clean restart unchanged.
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import type { PartitionLog } from '../../src/storage/api.ts'
+import { CrashError, FaultyFileSystem } from '../../src/storage/faulty-file-system.ts'
+import { type FileSystem, nodeFileSystem } from '../../src/storage/file-system.ts'
+import { logConfig } from '../../src/storage/log-config.ts'
+import { openDiskLogStore } from '../../src/storage/log-store.ts'
+import type { DiskPartitionLog } from '../../src/storage/partition-log.ts'
+import { asStored, baseOffsetOf, batchId, lastOffsetOf, makeBatch } from './make-batch.ts'
+import { seededRandom } from './random.ts'
+import { tempDir } from './temp-dir.ts'
+
+const T0 = 1_700_000_000_000
+const APPENDS = 120
+const config = logConfig({ segmentBytes: 4096, indexIntervalBytes: 512 })
+const deletesConfig = logConfig({ segmentBytes: 4096, indexIntervalBytes: 512, retentionBytes: 12_000 })
+
+interface Ledger {
+  /** Input bytes of every append attempted, in order (ids are their positions). */
+  attempted: Buffer[]
+  /** Base offset of every append that returned `appended`, by id. */
+  bases: number[]
+  /** Log end offset after the last append that returned `appended`. */
+  acknowledgedEnd: number
+  /** Highest log end offset covered by a resolved flush. */
+  durableEnd: number
+  /** Highest logStartOffset a resolved deleteRecordsBefore reported. */
+  durableLogStart: number
+  /** Highest logStartOffset the log ever had in memory. */
+  maxLogStart: number
+  /**
+   * Every segment base offset seen. A crash in the middle of retention can leave the first
+   * segments deleted before logStartOffset moved in memory; recovery then starts the log at the
+   * first remaining segment, which is one of these.
+   */
+  segmentBases: Set<number>
+}
+
+const newLedger = (): Ledger => ({
+  attempted: [],
+  bases: [],
+  acknowledgedEnd: 0,
+  durableEnd: 0,
+  durableLogStart: 0,
+  maxLogStart: 0,
+  segmentBases: new Set([0]),
+})
+
+/** `deletes` adds DeleteRecords and size-based retention to the appends. */
+type Workload = 'appends' | 'deletes'
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+// The real file system without the waits on the device: the FaultyFileSystem models what an fsync
+// makes durable, and a fixed completion order (one event-loop turn) makes every run replayable:
+// the same seed performs the same operations in the same order.
+const instantSyncFs: FileSystem = {
+  ...nodeFileSystem,
+  fsync: () => tick(),
+  syncDir: () => tick(),
+  removeTree: async (path) => {
+    rmSync(path, { recursive: true, force: true })
+    await tick()
+  },
+}
+
+/** The workload; returns normally whether or not the file system crashed. */
+async function workload(
+  fs: FaultyFileSystem,
+  dataDir: string,
+  seed: number,
+  kind: Workload,
+  ledger: Ledger,
+): Promise<void> {
+  const rng = seededRandom(seed)
+  const pending: Promise<void>[] = []
+  try {
+    const store = await openDiskLogStore({ dataDir, fs, clock: () => T0 })
+    const log = await store.createPartition('t', 0, kind === 'deletes' ? deletesConfig : config)
+    for (let i = 0; i < APPENDS && !fs.crashed; i++) {
+      const batch = makeBatch({
+        id: i,
+        records: 1 + Math.floor(rng() * 3),
+        size: 65 + Math.floor(rng() * 600),
+        maxTimestamp: T0 + i,
+      })
+      ledger.attempted.push(Buffer.from(batch))
+      const r = log.append(batch)
+      if (r.kind !== 'appended') break
+      ledger.acknowledgedEnd = r.lastOffset + 1
+      ledger.bases[i] = r.baseOffset
+      for (const base of (log as DiskPartitionLog).segmentBaseOffsets()) ledger.segmentBases.add(base)
+      if (kind === 'deletes' && rng() < 0.08) {
+        const target = Math.floor(rng() * (log.logEndOffset + 1))
+        pending.push(
+          log.deleteRecordsBefore(target).then((d) => {
+            if (d.kind === 'ok') ledger.durableLogStart = Math.max(ledger.durableLogStart, d.lowWatermark)
+          }),
+        )
+      }
+      if (kind === 'deletes' && rng() < 0.05) log.enforceRetention(T0)
+      ledger.maxLogStart = Math.max(ledger.maxLogStart, log.logStartOffset)
+      for (const base of (log as DiskPartitionLog).segmentBaseOffsets()) ledger.segmentBases.add(base)
+      if (rng() < 0.3) {
+        const covers = log.logEndOffset
+        pending.push(
+          log.flush().then(
+            () => {
+              ledger.durableEnd = Math.max(ledger.durableEnd, covers)
+            },
+            () => {},
+          ),
+        )
+      }
+      if (rng() < 0.15) await tick() // let fsyncs and background work interleave with appends
+    }
+    if (!fs.crashed) await store.close()
+  } catch (error) {
+    if (!(error instanceof CrashError) && !fs.crashed) throw error
+  }
+  await Promise.all(pending)
+  for (let i = 0; i < 5; i++) await tick()
+}
+
+function readEverything(log: PartitionLog): Buffer[] {
+  const out: Buffer[] = []
+  let offset = log.logStartOffset
+  while (offset < log.logEndOffset) {
+    const r = log.read(offset, 1 << 20, { minOneBatch: true })
+    assert.equal(r.kind, 'ok')
+    if (r.kind !== 'ok') break
+    assert.ok(r.batches.length > 0)
+    out.push(...r.batches)
+    offset = lastOffsetOf(r.batches[r.batches.length - 1]) + 1
+  }
+  return out
+}
+
+async function checkRecovery(
+  dataDir: string,
+  ledger: Ledger,
+  powerLoss: boolean,
+  label: string,
+): Promise<void> {
+  const store = await openDiskLogStore({
+    dataDir,
+    fs: instantSyncFs,
+    clock: () => T0,
+    configFor: () => config,
+  })
+  const log = store.getPartition('t', 0)
+  const mustHave = powerLoss ? ledger.durableEnd : ledger.acknowledgedEnd
+  if (log === undefined) {
+    assert.equal(mustHave, 0, `${label}: partition lost but offsets below ${mustHave} were acknowledged`)
+    await store.close()
+    return
+  }
+  assert.ok(
+    log.logStartOffset >= ledger.durableLogStart,
+    `${label}: logStartOffset ${log.logStartOffset} went back below a DeleteRecords to ${ledger.durableLogStart} (end ${log.logEndOffset}, ${JSON.stringify((log as unknown as { segmentBaseOffsets(): number[] }).segmentBaseOffsets())})`,
+  )
+  assert.ok(
+    log.logStartOffset <= ledger.maxLogStart || ledger.segmentBases.has(log.logStartOffset),
+    `${label}: logStartOffset ${log.logStartOffset} was never set`,
+  )
+  assert.ok(log.logEndOffset >= mustHave, `${label}: log end ${log.logEndOffset} < acknowledged ${mustHave}`)
+  const batches = readEverything(log)
+  // Batch ids are append positions: the first batch read tells where in the ledger we start.
+  const firstId = batches.length > 0 ? batchId(batches[0]) : 0
+  let expected = batches.length > 0 ? (ledger.bases[firstId] ?? ledger.acknowledgedEnd) : log.logEndOffset
+  batches.forEach((batch, k) => {
+    const id = firstId + k
+    assert.ok(id < ledger.attempted.length, `${label}: more batches than appends`)
+    assert.deepEqual(
+      batch,
+      asStored(ledger.attempted[id], expected),
+      `${label}: batch ${id} at offset ${expected}`,
+    )
+    expected = lastOffsetOf(batch) + 1
+  })
+  assert.equal(expected, log.logEndOffset, `${label}: batches end at the log end offset`)
+
+  // Indexes: every offset finds its batch; every timestamp finds the first batch reaching it.
+  for (const batch of batches) {
+    const first = Math.max(baseOffsetOf(batch), log.logStartOffset)
+    for (const offset of [first, lastOffsetOf(batch)]) {
+      const r = log.read(offset, 1, { minOneBatch: true })
+      assert.ok(r.kind === 'ok' && r.batches[0].equals(batch), `${label}: read(${offset})`)
+    }
+    const t = log.offsetForTimestamp(T0 + batchId(batch))
+    assert.ok(t.kind === 'found' && t.baseOffset === baseOffsetOf(batch), `${label}: offsetForTimestamp`)
+  }
+
+  // Usable afterwards, and a clean restart changes nothing.
+  const extra = makeBatch({ id: 9999, maxTimestamp: T0 + 9999 })
+  const r = log.append(Buffer.from(extra))
+  assert.ok(
+    r.kind === 'appended' && r.baseOffset === expected,
+    `${label}: append after recovery: ${JSON.stringify(r)} ${String((r as { error?: Error }).error?.cause)}`,
+  )
+  await log.flush()
+  const before = readEverything(log)
+  await store.close()
+  const again = await openDiskLogStore({
+    dataDir,
+    fs: instantSyncFs,
+    clock: () => T0,
+    configFor: () => config,
+  })
+  const log2 = again.getPartition('t', 0)
+  assert.ok(log2 !== undefined && again.wasCleanShutdown)
+  assert.deepEqual(readEverything(log2), before, `${label}: clean restart`)
+  await again.close()
+}
+
+async function countOperations(seed: number, kind: Workload): Promise<number> {
+  const dir = tempDir({ memoryBacked: true })
+  try {
+    const fs = new FaultyFileSystem(instantSyncFs)
+    await workload(fs, dir.path, seed, kind, newLedger())
+    assert.equal(fs.crashed, false)
+    return fs.operations
+  } finally {
+    dir.remove()
+  }
+}
+
+async function crashRun(seed: number, kind: Workload, crashAt: number, powerLoss: boolean): Promise<void> {
+  const dir = tempDir({ memoryBacked: true })
+  const label = `${kind}, seed ${seed}, crash at op ${crashAt}${powerLoss ? ', power loss' : ''}`
+  try {
+    const fs = new FaultyFileSystem(instantSyncFs, {
+      crashAtOperation: crashAt,
+      random: seededRandom(seed * 7919 + crashAt),
+    })
+    const ledger = newLedger()
+    await workload(fs, dir.path, seed, kind, ledger)
+    assert.ok(fs.crashed, `${label}: the crash point was never reached`)
+    if (powerLoss) await fs.simulatePowerLoss()
+    fs.releaseDescriptors()
+    await checkRecovery(dir.path, ledger, powerLoss, label)
+  } finally {
+    dir.remove()
+  }
+}
+
+describe('crash injection', () => {
+  // RUNNEL_STORAGE_CRASH_SEEDS=n soaks with n seeds (default 3; 30 crash points per seed and test).
+  const seedCount = Number(process.env.RUNNEL_STORAGE_CRASH_SEEDS ?? 3)
+  const seeds = Array.from({ length: seedCount }, (_, i) => 11 + 12 * i)
+  const POINTS = 30
+  for (const kind of ['appends', 'deletes'] as const) {
+    for (const powerLoss of [false, true]) {
+      it(`${kind}: recovers from ${powerLoss ? 'power loss' : 'a process crash'} at random operations`, async () => {
+        let runs = 0
+        for (const seed of seeds) {
+          const total = await countOperations(seed, kind)
+          assert.ok(total > 100, `workload too small: ${total} operations`)
+          const rng = seededRandom(seed + (powerLoss ? 1000 : 0))
+          const points = new Set<number>([1, 2, 3, total])
+          while (points.size < POINTS) points.add(1 + Math.floor(rng() * total))
+          for (const crashAt of points) {
+            await crashRun(seed, kind, crashAt, powerLoss)
+            runs++
+          }
+        }
+        assert.equal(runs, seeds.length * POINTS)
+      })
+    }
+  }
+})

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { nodeFileSystem } from '../../src/storage/file-system.ts'
+import { logConfig } from '../../src/storage/log-config.ts'
+import { openDiskLogStore } from '../../src/storage/log-store.ts'
+import { ownedBytes, PartitionTailCache, TailCacheBudget } from '../../src/storage/tail-cache.ts'
+import { countingFileSystem } from './counting-file-system.ts'
+import { batchId, makeBatch } from './make-batch.ts'
+import { tempDir } from './temp-dir.ts'
+
+const batch = (base: number, last: number, size = 100) => ({
+  baseOffset: base,
+  lastOffset: last,
+  bytes: Buffer.alloc(size, base & 0xff),
+})
+
+describe('tail cache', () => {
+  it('keeps the newest batches of a partition within its byte bound', () => {
+    const budget = new TailCacheBudget({ partitionBytes: 350, totalBytes: 10_000 })
+    const cache = new PartitionTailCache(budget)
+    assert.equal(cache.covers(0), false)
+    for (let i = 0; i < 5; i++) cache.push(batch(i * 2, i * 2 + 1))
+    assert.equal(cache.sizeInBytes, 300)
+    assert.equal(cache.firstOffset, 4, 'the two oldest were evicted')
+    assert.equal(cache.covers(3), false)
+    assert.equal(cache.covers(5), true)
+    assert.deepEqual(
+      cache.read(5, 1000, false, 100).map((b) => b[0]),
+      [4, 6, 8],
+    )
+    assert.deepEqual(cache.read(6, 150, false, 100).length, 1)
+    assert.deepEqual(cache.read(6, 50, false, 100).length, 0)
+    assert.deepEqual(cache.read(6, 50, true, 100).length, 1)
+    assert.deepEqual(cache.read(4, 1000, false, 8).length, 2, 'upToOffset is exclusive, whole batches')
+    cache.push(batch(10, 10, 400))
+    assert.equal(
+      cache.firstOffset,
+      undefined,
+      'a batch over the bound empties the cache (it must stay contiguous)',
+    )
+    assert.equal(budget.usedBytes, 0)
+  })
+
+  it('evicts from the least recently appended partition when the store-wide bound is hit', () => {
+    const budget = new TailCacheBudget({ partitionBytes: 1000, totalBytes: 500 })
+    const a = new PartitionTailCache(budget)
+    const b = new PartitionTailCache(budget)
+    for (let i = 0; i < 3; i++) a.push(batch(i, i))
+    for (let i = 0; i < 2; i++) b.push(batch(i, i))
+    assert.equal(budget.usedBytes, 500)
+    b.push(batch(2, 2))
+    assert.equal(budget.usedBytes, 500)
+    assert.equal(a.sizeInBytes, 200, 'a (appended to least recently) lost its oldest batch')
+    assert.equal(a.firstOffset, 1)
+    assert.equal(b.sizeInBytes, 300)
+  })
+
+  it('copies a batch slice that would pin a much larger buffer', () => {
+    const request = Buffer.alloc(10_000)
+    const slice = request.subarray(100, 300)
+    const kept = ownedBytes(slice)
+    assert.notEqual(kept.buffer, request.buffer)
+    assert.deepEqual(kept, slice)
+    const whole = Buffer.allocUnsafeSlow(500)
+    assert.equal(ownedBytes(whole), whole)
+    const most = Buffer.allocUnsafeSlow(500).subarray(10)
+    assert.equal(ownedBytes(most), most)
+  })
+
+  it('answers fetches at the tail of a disk log without reading the disk', async () => {
+    const dir = tempDir()
+    const counting = countingFileSystem(nodeFileSystem)
+    const store = await openDiskLogStore({
+      dataDir: dir.path,
+      fs: counting.fs,
+      tailCache: { partitionBytes: 1000, totalBytes: 1 << 20 },
+    })
+    try {
+      const log = await store.createPartition('t', 0, logConfig({ segmentBytes: 700 }))
+      for (let i = 0; i < 30; i++) assert.equal(log.append(makeBatch({ id: i, size: 100 })).kind, 'appended')
+      counting.reset()
+      for (let offset = 20; offset <= 30; offset++) {
+        const r = log.read(offset, 350, { minOneBatch: true })
+        assert.equal(r.kind, 'ok')
+        if (r.kind === 'ok' && offset < 30) assert.equal(batchId(r.batches[0]), offset)
+      }
+      assert.equal(counting.counts.reads, 0, 'hot reads never touch the disk')
+      const hot = store.stats()
+      assert.equal(hot.tailCacheHits, 10)
+      assert.equal(hot.tailCacheBytes, 1000)
+
+      const cold = log.read(3, 350)
+      assert.ok(cold.kind === 'ok')
+      assert.deepEqual(cold.batches.map(batchId), [3, 4, 5])
+      assert.ok(counting.counts.reads > 0, 'an old offset is read from the segment files')
+      assert.equal(store.stats().tailCacheMisses, 1)
+
+      // The same bytes either way: compare every hot answer with a cold reopen.
+      const hotAnswers = [20, 24, 29].map((o) => log.read(o, 1000))
+      await store.close()
+      const again = await openDiskLogStore({
+        dataDir: dir.path,
+        configFor: () => logConfig({ segmentBytes: 700 }),
+      })
+      const reopened = again.getPartition('t', 0)!
+      assert.deepEqual(
+        [20, 24, 29].map((o) => reopened.read(o, 1000)),
+        hotAnswers,
+      )
+      assert.equal(again.stats().tailCacheHits, 0)
+      await again.close()
+    } finally {
+      dir.remove()
+    }
+  })
+})
