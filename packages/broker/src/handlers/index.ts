@@ -1,5 +1,8 @@
 // Every handler file registers itself on import; this list is the broker's API surface.
 // Keep it sorted by API key.
+import './00-produce.ts'
+import './01-fetch.ts'
+import './02-list-offsets.ts'
 import './03-metadata.ts'
 import './08-offset-commit.ts'
 import './09-offset-fetch.ts'
@@ -14,6 +17,7 @@ import './18-api-versions.ts'
 import './19-create-topics.ts'
 import './20-delete-topics.ts'
 import './21-delete-records.ts'
+import './23-offset-for-leader-epoch.ts'
 import './32-describe-configs.ts'
 import './33-alter-configs.ts'
 import './37-create-partitions.ts'
