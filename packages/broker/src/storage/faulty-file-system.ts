@@ -83,6 +83,13 @@ export class FaultyFileSystem implements FileSystem {
     return false
   }
 
+  /** A descriptor this file system did not open (or already closed) is a bug in the caller. */
+  private known(fd: number): FileState {
+    const state = this.fds.get(fd)
+    if (state === undefined) throw new Error(`EBADF: descriptor ${fd} is not open`)
+    return state
+  }
+
   private stateOf(path: string, fd?: number): FileState {
     let state = this.files.get(path)
     if (state === undefined) {
@@ -114,51 +121,55 @@ export class FaultyFileSystem implements FileSystem {
 
   close(fd: number): void {
     this.alive()
+    this.known(fd)
     this.fds.delete(fd)
     this.inner.close(fd)
   }
 
   read(fd: number, into: Uint8Array, offset: number, length: number, position: number): number {
     this.alive()
+    this.known(fd)
     return this.inner.read(fd, into, offset, length, position)
   }
 
   write(fd: number, data: Uint8Array, position: number): void {
-    const state = this.fds.get(fd)
+    this.alive()
+    const state = this.known(fd)
     if (this.step()) {
       const torn = Math.floor(this.random() * data.length)
       if (torn > 0) {
         this.inner.write(fd, data.subarray(0, torn), position)
-        if (state !== undefined) state.size = Math.max(state.size, position + torn)
+        state.size = Math.max(state.size, position + torn)
       }
       throw new CrashError(`torn write: ${torn} of ${data.length} bytes`)
     }
     this.inner.write(fd, data, position)
-    if (state !== undefined) state.size = Math.max(state.size, position + data.length)
+    state.size = Math.max(state.size, position + data.length)
   }
 
   size(fd: number): number {
     this.alive()
+    this.known(fd)
     return this.inner.size(fd)
   }
 
   truncate(fd: number, length: number): void {
+    this.alive()
+    const state = this.known(fd)
     if (this.step()) throw new CrashError('crash at truncate')
     this.inner.truncate(fd, length)
-    const state = this.fds.get(fd)
-    if (state !== undefined) {
-      state.size = length
-      state.durableSize = Math.min(state.durableSize, length)
-    }
+    state.size = length
+    state.durableSize = Math.min(state.durableSize, length)
   }
 
   async fsync(fd: number): Promise<void> {
+    this.alive()
+    const state = this.known(fd)
     if (this.step()) throw new CrashError('crash at fsync')
-    const state = this.fds.get(fd)
-    const covered = state?.size ?? 0
+    const covered = state.size
     await this.inner.fsync(fd)
     if (this.crashed) throw new CrashError('crashed while fsync was running')
-    if (state !== undefined && covered > state.durableSize) state.durableSize = covered
+    if (covered > state.durableSize) state.durableSize = covered
   }
 
   async syncDir(path: string): Promise<void> {

@@ -36,9 +36,13 @@ export class GroupCommit {
     const needed = this.dirtyVersion
     if (needed <= this.durableVersion) return Promise.resolve()
     const running = this.running
+    if (running !== undefined && running.version >= needed) return running.promise
+    // A queued sync has not started yet, so it will cover this request's writes. Checked before
+    // `running`: between the end of one sync and the start of the queued one, `running` is
+    // already clear, and starting another sync there would run two at once.
+    if (this.queued !== undefined) return this.queued
     if (running === undefined) return this.start()
-    if (running.version >= needed) return running.promise
-    this.queued ??= running.promise.then(noop, noop).then(() => {
+    this.queued = running.promise.then(noop, noop).then(() => {
       this.queued = undefined
       return this.start()
     })

@@ -446,14 +446,17 @@ export class Segment implements RollCandidate, RetentionCandidate {
   sync(includeIndexes: boolean): Promise<void> {
     if (this.destroyed) return Promise.resolve()
     const { fs } = this.ctx
-    const size = this.size
-    const withIndexes = (this.sealed || includeIndexes) && this.indexesDirty
-    const indexWrites = this.indexWrites
     const previous = this.syncing ?? Promise.resolve()
+    // What to sync is decided when this run starts (after the previous one): it covers every
+    // write made before the call, and a previous run may already have closed the index files.
     const run = previous
       .catch(() => {})
       .then(async () => {
-        const waits = [fs.fsync(this.logFd!)]
+        if (this.logFd === undefined) return
+        const size = this.size
+        const withIndexes = (this.sealed || includeIndexes) && this.indexesDirty && this.indexFd !== undefined
+        const indexWrites = this.indexWrites
+        const waits = [fs.fsync(this.logFd)]
         if (withIndexes) waits.push(fs.fsync(this.indexFd!), fs.fsync(this.timeIndexFd!))
         await Promise.all(waits)
         if (size > this.syncedSize) this.syncedSize = size

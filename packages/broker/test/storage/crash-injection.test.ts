@@ -6,7 +6,7 @@
 //   - nothing after a torn batch (every batch present validates), indexes consistent;
 //   - the log accepts appends afterwards and survives a clean restart unchanged.
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { fstatSync, rmSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import type { PartitionLog } from '../../src/storage/api.ts'
 import { CrashError, FaultyFileSystem } from '../../src/storage/faulty-file-system.ts'
@@ -64,7 +64,10 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 // the same seed performs the same operations in the same order.
 const instantSyncFs: FileSystem = {
   ...nodeFileSystem,
-  fsync: () => tick(),
+  fsync: (fd) => {
+    fstatSync(fd) // still a bug to fsync a closed descriptor
+    return tick()
+  },
   syncDir: () => tick(),
   removeTree: async (path) => {
     rmSync(path, { recursive: true, force: true })

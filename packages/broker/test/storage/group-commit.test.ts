@@ -69,6 +69,36 @@ describe('group commit', () => {
     assert.equal(runs.length, 2)
   })
 
+  it('never runs two syncs at once, even in the gap before a queued sync starts', async () => {
+    let active = 0
+    let maxActive = 0
+    const { sync: inner, runs } = controlledSync()
+    const gc = new GroupCommit(async () => {
+      active++
+      maxActive = Math.max(maxActive, active)
+      try {
+        await inner()
+      } finally {
+        active--
+      }
+    })
+    gc.markDirty()
+    const first = gc.request()
+    await tick()
+    gc.markDirty()
+    const second = gc.request() // queued behind the first
+    runs[0].resolve()
+    await first // resumes after the first sync ended, before the queued one has started
+    gc.markDirty()
+    const third = gc.request() // must join the queued sync, which has not started yet
+    await tick()
+    assert.equal(runs.length, 2)
+    assert.equal(maxActive, 1)
+    runs[1].resolve()
+    await Promise.all([second, third])
+    assert.equal(gc.dirty, false, 'the queued sync covered the third write')
+  })
+
   it('rejects the waiters of a failed sync and lets the next one try again', async () => {
     const { sync, runs } = controlledSync()
     const gc = new GroupCommit(sync)
