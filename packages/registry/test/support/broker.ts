@@ -18,6 +18,7 @@ type StartBroker = (options: {
   dataDir: string
   autoCreateTopics: boolean
   logLevel?: string
+  brokerConfigs?: Record<string, string>
 }) => Promise<StartedBroker>
 
 const brokerModule = (await import('@runnel/broker').catch(() => undefined)) as
@@ -43,7 +44,15 @@ export async function startTestBroker(): Promise<TestBroker> {
   if (startBroker === undefined) throw new Error('broker not available')
   const start = startBroker
   const dataDir = mkdtempSync(join(tmpdir(), 'runnel-registry-test-'))
-  let running = await start({ port: 0, dataDir, autoCreateTopics: true, logLevel: 'warn' })
+  // No initial rebalance delay: the election's first join is immediate, as in Kafka test setups.
+  const options = {
+    port: 0,
+    dataDir,
+    autoCreateTopics: true,
+    logLevel: 'warn',
+    brokerConfigs: { 'group.initial.rebalance.delay.ms': '0' },
+  }
+  let running = await start(options)
   return {
     get bootstrap() {
       return `${running.host}:${running.port}`
@@ -51,7 +60,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     dataDir,
     async restart() {
       await running.close()
-      running = await start({ port: 0, dataDir, autoCreateTopics: true, logLevel: 'warn' })
+      running = await start(options)
     },
     async close() {
       await running.close()

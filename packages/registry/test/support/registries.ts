@@ -1,0 +1,81 @@
+// Registries for the acceptance tests: on an in-memory store, or on Kafka (Runnel's broker).
+
+import { type RunningRegistry, startRegistry } from '../../src/start-registry.ts'
+import { createMemoryStore } from '../../src/store/memory-store.ts'
+
+export function memoryRegistry(): Promise<RunningRegistry> {
+  return startRegistry({ store: createMemoryStore(), port: 0 })
+}
+
+export function kafkaRegistry(
+  bootstrap: string,
+  options: { groupId?: string; topic?: string } = {},
+): Promise<RunningRegistry> {
+  return startRegistry({
+    brokers: bootstrap,
+    port: 0,
+    sessionTimeoutMs: 6_000,
+    writeTimeoutMs: 10_000,
+    ...options,
+  })
+}
+
+export interface HttpAnswer {
+  status: number
+  body: unknown
+}
+
+/** One HTTP call to a registry, JSON in and out. */
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpAnswer> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // keep the text
+  }
+  return { status: response.status, body: parsed }
+}
+
+/** Everything a client can read from a registry, for before/after comparisons. */
+export async function snapshot(baseUrl: string): Promise<unknown> {
+  const subjects = (await http(baseUrl, 'GET', '/subjects?deleted=true')).body as string[]
+  const versions: Record<string, unknown> = {}
+  const ids = new Set<number>()
+  for (const subject of subjects) {
+    const encoded = encodeURIComponent(subject)
+    const list = (await http(baseUrl, 'GET', `/subjects/${encoded}/versions?deleted=true`)).body as number[]
+    versions[subject] = await Promise.all(
+      list.map(async (version) => {
+        const answer = (await http(baseUrl, 'GET', `/subjects/${encoded}/versions/${version}?deleted=true`))
+          .body as {
+          id: number
+        }
+        ids.add(answer.id)
+        return answer
+      }),
+    )
+    versions[`${subject} (live)`] = (await http(baseUrl, 'GET', `/subjects/${encoded}/versions`)).body
+    versions[`${subject} (config)`] = (await http(baseUrl, 'GET', `/config/${encoded}`)).body
+  }
+  const schemas: Record<number, unknown> = {}
+  for (const id of [...ids].sort((a, b) => a - b))
+    schemas[id] = (await http(baseUrl, 'GET', `/schemas/ids/${id}`)).body
+  return {
+    subjects,
+    versions,
+    schemas,
+    config: (await http(baseUrl, 'GET', '/config')).body,
+    mode: (await http(baseUrl, 'GET', '/mode')).body,
+  }
+}
