@@ -507,6 +507,11 @@ export class DiskPartitionLog implements PartitionLog {
     }
   }
 
+  /** Resolves when background work (flushes after a roll, checkpoint writes, file removal) is done. */
+  whenIdle(): Promise<void> {
+    return this.settleBackground()
+  }
+
   private async settleBackground(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background])
   }

@@ -4,6 +4,7 @@ import { nodeFileSystem } from '../../src/storage/file-system.ts'
 import { GroupCommit } from '../../src/storage/group-commit.ts'
 import { logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
+import type { DiskPartitionLog } from '../../src/storage/partition-log.ts'
 import { countingFileSystem } from './counting-file-system.ts'
 import { makeBatch } from './make-batch.ts'
 import { tempDir } from './temp-dir.ts'
@@ -199,6 +200,7 @@ describe('group commit', () => {
         for (let i = 0; i < 4; i++) log.append(makeBatch({ id: i }))
         await log.flush()
         assert.equal(counting.counts.syncDirs, 1, 'the new segment files are made durable')
+        await (log as DiskPartitionLog).whenIdle() // the roll's background checkpoint write
         counting.reset()
         log.append(makeBatch({ id: 9 }))
         await log.flush()
