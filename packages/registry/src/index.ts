@@ -70,7 +70,7 @@ export {
 } from './serdes/wire-format.ts'
 export { type RegisterRequest, RegistryService } from './service/registry-service.ts'
 export { type RegistryOptions, type RunningRegistry, startRegistry } from './start-registry.ts'
-export { KafkaStore, type KafkaStoreOptions } from './store/kafka-store.ts'
+export { KafkaStore, type KafkaStoreOptions, kafkaErrorMessage } from './store/kafka-store.ts'
 export { createMemoryStore, MemoryLog, MemoryStore } from './store/memory-store.ts'
 export {
   decodeRecord,

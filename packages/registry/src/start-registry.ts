@@ -7,7 +7,7 @@ import { type Leadership, singleNode } from './election/leadership.ts'
 import { RegistryError } from './errors.ts'
 import { buildRegistryApp } from './http/app.ts'
 import { RegistryService } from './service/registry-service.ts'
-import { KafkaStore } from './store/kafka-store.ts'
+import { KafkaStore, kafkaErrorMessage } from './store/kafka-store.ts'
 import type { SchemaStore } from './store/schema-store.ts'
 
 export interface RegistryOptions {
@@ -36,6 +36,8 @@ export interface RegistryOptions {
   leaderWaitMs?: number
   /** fastify's logger option. Off by default. */
   logger?: boolean | object
+  /** Errors the registry recovers from (Kafka unreachable for a while...). Default: a warning at most every 10 s. */
+  onError?: (error: unknown) => void
 }
 
 export interface RunningRegistry {
@@ -49,6 +51,16 @@ export interface RunningRegistry {
   readonly app: FastifyInstance
   /** Stops serving, leaves the election, closes the store. Idempotent. */
   close(): Promise<void>
+}
+
+function throttledWarning(): (error: unknown) => void {
+  let last = 0
+  return (error) => {
+    const now = Date.now()
+    if (now - last < 10_000) return
+    last = now
+    process.emitWarning(`runnel registry: ${kafkaErrorMessage(error)} (retrying)`)
+  }
 }
 
 function brokerList(brokers: RegistryOptions['brokers']): string[] {
@@ -68,8 +80,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   const host = options.host ?? '127.0.0.1'
   const topic = options.topic ?? '_schemas'
   const clientId = options.clientId ?? 'runnel-registry'
+  const onError = options.onError ?? throttledWarning()
   const store: SchemaStore =
-    options.store ?? new KafkaStore({ brokers, topic, clientId, writeTimeoutMs: options.writeTimeoutMs })
+    options.store ??
+    new KafkaStore({
+      brokers,
+      topic,
+      clientId,
+      writeTimeoutMs: options.writeTimeoutMs,
+      onReaderError: onError,
+    })
   const closers: (() => Promise<void>)[] = [() => store.close()]
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined)
@@ -88,6 +108,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
             eligible: options.leaderEligibility,
             sessionTimeoutMs: options.sessionTimeoutMs,
             onElected: () => store.append([{ key: { keytype: 'NOOP' }, value: null }]),
+            onError,
           })
     const app = buildRegistryApp({
       service,

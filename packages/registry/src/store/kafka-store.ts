@@ -39,6 +39,19 @@ interface Waiter {
 const CONTROL_BATCH = 0x20
 const RETRY_DELAY_MS = 200
 
+/** A Kafka client error with the causes it aggregates, which hold the useful part. */
+export function kafkaErrorMessage(error: unknown): string {
+  const parts = [errorMessage(error)]
+  let nested: unknown = error
+  for (let depth = 0; depth < 4; depth++) {
+    const inner = (nested as { errors?: unknown[] }).errors?.[0] ?? (nested as { cause?: unknown }).cause
+    if (inner === undefined || inner === null) break
+    parts.push(errorMessage(inner))
+    nested = inner
+  }
+  return [...new Set(parts)].join(': ')
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }
@@ -80,8 +93,19 @@ export class KafkaStore implements SchemaStore {
   }
 
   async start(): Promise<void> {
-    await this.#ensureTopic()
-    const { start, end } = await this.#offsets()
+    let offsets: { start: bigint; end: bigint }
+    try {
+      await this.#ensureTopic()
+      offsets = await this.#offsets()
+    } catch (error) {
+      if (error instanceof RegistryError) throw error
+      throw new RegistryError(
+        'STORE_ERROR',
+        `Cannot read the ${this.topic} topic from Kafka at ${this.#options.brokers.join(',')}: ${kafkaErrorMessage(error)}`,
+        { cause: error },
+      )
+    }
+    const { start, end } = offsets
     this.#position = start
     this.#running = true
     this.#reader = this.#readLoop()
