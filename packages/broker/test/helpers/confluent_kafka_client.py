@@ -13,7 +13,7 @@ on stderr.
   consume       BOOTSTRAP TOPIC PARTITIONS     -> every record, partition by partition, in offset order
   offsets-for-times BOOTSTRAP TOPIC            stdin: {"lookups": [[partition, timestamp], ...]}
                                                -> one {"p", "ts", "o", "err"} per lookup
-  stream        BOOTSTRAP TOPIC PARTITIONS     acks=all, no retries, until stdin closes:
+  stream        BOOTSTRAP TOPIC PARTITIONS RATE  acks=all, no retries, RATE records/s, until stdin closes:
                                                -> {"n", "p", "o"} per acknowledged record,
                                                   {"n", "err"} per failed one, {"done": ...} at the end
 """
@@ -183,9 +183,10 @@ def offsets_for_times(bootstrap, topic):
         consumer.close()
 
 
-def stream(bootstrap, topic, partitions):
+def stream(bootstrap, topic, partitions, rate):
     """Produces numbered records with acks=all until stdin closes, reporting each delivery."""
     partitions = int(partitions)
+    rate = float(rate)
     stop = threading.Event()
 
     def watch_stdin():
@@ -220,16 +221,17 @@ def stream(bootstrap, topic, partitions):
             sys.stdout.flush()
 
     n = 0
+    started = time.monotonic()
     while not stop.is_set():
-        for _ in range(50):
-            value = f"seq-{n}".encode()
+        due = int((time.monotonic() - started) * rate)
+        while n < due:
             try:
-                producer.produce(topic, value=value, key=str(n).encode(), partition=n % partitions,
+                producer.produce(topic, value=f"seq-{n}".encode(), key=str(n).encode(), partition=n % partitions,
                                  on_delivery=lambda err, msg, n=n: delivered(err, msg, n))
                 n += 1
             except BufferError:
                 break
-        producer.poll(0.002)
+        producer.poll(0.005)
     left = producer.flush(20)
     out({"done": True, "sent": n, "ok": counts["ok"], "failed": counts["failed"], "undelivered": left})
     sys.stdout.flush()

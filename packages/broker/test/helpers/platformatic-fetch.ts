@@ -82,8 +82,9 @@ export async function fetchTopic(bootstrap: string, topic: string): Promise<Read
     const t = metadata.topics.get(topic)
     if (!t) throw new Error(`no topic ${topic}`)
     const out: ReadRecord[] = []
-    for (let p = 0; p < t.partitionsCount; p++)
-      out.push(...(await fetchPartition(consumer, t.id, t.partitions[p].leader, p)))
+    for (let p = 0; p < t.partitionsCount; p++) {
+      for (const r of await fetchPartition(consumer, t.id, t.partitions[p].leader, p)) out.push(r)
+    }
     return out
   } finally {
     await consumer.close()

@@ -21,8 +21,17 @@ export async function confluent<T = Record<string, unknown>>(
 }
 
 /** Starts `confluent_kafka_client.py stream`: a producer that runs until stop(). */
-export function startStreamProducer(bootstrap: string, topic: string, partitions: number): LineChild {
-  return new LineChild(PYTHON, [CONFLUENT_CLIENT, 'stream', bootstrap, topic, String(partitions)], {
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  })
+export function startStreamProducer(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  ratePerSecond: number,
+): LineChild {
+  return new LineChild(
+    PYTHON,
+    [CONFLUENT_CLIENT, 'stream', bootstrap, topic, String(partitions), String(ratePerSecond)],
+    {
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    },
+  )
 }
