@@ -2,7 +2,7 @@
 // each is told to a person.
 
 import type { CompatibilityRoles } from './format.ts'
-import type { JsonDifference } from './json-compatibility.ts'
+import type { JsonDifference } from './json-diff-context.ts'
 
 export const JSON_DIFFERENCE_TYPES = [
   'ID_CHANGED',
