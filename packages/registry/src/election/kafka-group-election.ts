@@ -6,6 +6,12 @@
 // then on its state holds every write the previous leader acknowledged.
 
 import { Admin, Consumer, type GroupPartitionsAssigner } from '@platformatic/kafka'
+import {
+  type LeadershipMessage,
+  leadershipChannel,
+  type RecoveredErrorMessage,
+  recoveredErrorChannel,
+} from '../diagnostics.ts'
 import type { Leadership } from './leadership.ts'
 
 export interface KafkaElectionOptions {
@@ -159,8 +165,19 @@ export class KafkaGroupElection implements Leadership {
 
   #demote(): void {
     this.#generation++
+    const changed = this.#isLeader || this.#leaderUrl !== undefined
     this.#isLeader = false
     this.#leaderUrl = undefined
+    if (changed) this.#publish()
+  }
+
+  #publish(): void {
+    if (!leadershipChannel.hasSubscribers) return
+    const message: LeadershipMessage = {
+      role: this.#isLeader ? 'leader' : this.#leaderUrl === undefined ? 'none' : 'follower',
+      leaderUrl: this.#leaderUrl,
+    }
+    leadershipChannel.publish(message)
   }
 
   #wake(): void {
@@ -179,6 +196,7 @@ export class KafkaGroupElection implements Leadership {
           if (generation !== this.#generation) return
           this.#isLeader = true
           this.#leaderUrl = this.#ownUrl
+          this.#publish()
           this.#wake()
           return
         }
@@ -186,10 +204,14 @@ export class KafkaGroupElection implements Leadership {
         if (generation !== this.#generation) return
         if (url !== undefined) {
           this.#leaderUrl = url
+          this.#publish()
           this.#wake()
           return
         }
       } catch (error) {
+        if (recoveredErrorChannel.hasSubscribers) {
+          recoveredErrorChannel.publish({ source: 'election', error } satisfies RecoveredErrorMessage)
+        }
         this.#options.onError?.(error)
       }
       // The group may still be settling (assignment not visible yet): look again shortly.

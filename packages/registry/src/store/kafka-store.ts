@@ -5,6 +5,7 @@
 // on every instance alike. This is how Confluent's registry works (the store is the log).
 
 import { Admin, Consumer, Producer } from '@platformatic/kafka'
+import { type RecoveredErrorMessage, recoveredErrorChannel } from '../diagnostics.ts'
 import { RegistryError } from '../errors.ts'
 import { errorMessage } from '../formats/format.ts'
 import { decodeRecord, encodeRecord, type StoreRecord } from './records.ts'
@@ -253,6 +254,9 @@ export class KafkaStore implements SchemaStore {
         await this.#fetchOnce()
       } catch (error) {
         if (!this.#running) return
+        if (recoveredErrorChannel.hasSubscribers) {
+          recoveredErrorChannel.publish({ source: 'store', error } satisfies RecoveredErrorMessage)
+        }
         this.#options.onReaderError?.(error)
         this.#consumer.clearMetadata()
         await delay(RETRY_DELAY_MS)

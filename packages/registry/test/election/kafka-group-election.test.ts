@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Admin, type ClusterMetadata, type ExtendedGroupProtocolSubscription } from '@platformatic/kafka'
+import { type LeadershipMessage, leadershipChannel } from '../../src/diagnostics.ts'
 import { assignRegistryLeader, KafkaGroupElection } from '../../src/election/kafka-group-election.ts'
 import { brokerSkip, startTestBroker, supportsGroups, type TestBroker } from '../support/broker.ts'
 
@@ -79,6 +80,9 @@ describe('KafkaGroupElection', { skip: brokerSkip || undefined, timeout: 120_000
           elected.push(url)
         },
       })
+    const seen: LeadershipMessage[] = []
+    const listener = (message: unknown) => seen.push(message as LeadershipMessage)
+    leadershipChannel.subscribe(listener)
     const a = make('http://a.test')
     const b = make('http://b.test')
     try {
@@ -90,7 +94,11 @@ describe('KafkaGroupElection', { skip: brokerSkip || undefined, timeout: 120_000
       await until(() => follower.isLeader, 20_000)
       assert.equal(follower.leaderUrl, elected.at(-1))
       assert.notEqual(elected.at(-1), elected.at(-2))
+      // Each change of view was published: both roles seen, the last one the new leader's.
+      assert.ok(seen.some((message) => message.role === 'follower'))
+      assert.deepEqual(seen.at(-1), { role: 'leader', leaderUrl: elected.at(-1) })
     } finally {
+      leadershipChannel.unsubscribe(listener)
       await a.close()
       await b.close()
     }
