@@ -42,7 +42,8 @@ function isSchemaObject(value: unknown): value is { [keyword: string]: unknown }
 }
 
 function createAjv(root: unknown): Ajv {
-  const options = { strict: false, allErrors: true, validateFormats: true }
+  // Unknown keywords and formats (Confluent's "connect.type", vendor extensions) are allowed, quietly.
+  const options = { strict: false, allErrors: true, validateFormats: true, logger: false as const }
   const draft = isSchemaObject(root) && typeof root.$schema === 'string' ? root.$schema : ''
   let ajv: Ajv
   if (draft.includes('2020-12')) ajv = new Ajv2020(options) as unknown as Ajv

@@ -85,6 +85,12 @@ describe('parseJsonSchema', () => {
     assert.equal(old.validate('x'), true)
   })
 
+  it('accepts vendor keywords and formats it does not know, as Confluent does', () => {
+    const parsed = parseJsonSchema('{"type":"integer","connect.type":"int64","format":"epoch-millis","x-owner":"shop"}', [])
+    assert.equal(parsed.validate(5), true)
+    assert.equal(parsed.validate('5'), false)
+  })
+
   it('checks formats', () => {
     const parsed = parseJsonSchema('{"type":"string","format":"email"}', [])
     assert.equal(parsed.validate('ada@example.com'), true)
