@@ -2,8 +2,14 @@
 // codes for bad input, every advertised version shape, and what survives a restart.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { buildBatch, ErrorCode, iterateBatches, readBatch } from '@runnel/protocol'
-import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue } from '../../src/group/records.ts'
+import { buildBatch, buildControlBatch, ErrorCode, iterateBatches, readBatch } from '@runnel/protocol'
+import {
+  decodeGroupMetadataValue,
+  decodeKey,
+  decodeOffsetCommitValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+} from '../../src/group/records.ts'
 import { startBroker } from '../../src/index.ts'
 import { makeTempDir, removeDir, startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { WireClient } from '../helpers/wire-client.ts'
@@ -672,6 +678,55 @@ describe('group state in __consumer_offsets across restarts', () => {
       assert.deepEqual(kinds, ['group v3 gen 1 members 2', 'offset v3 orders-1=11'])
     } finally {
       closeAll(members)
+      await running.close()
+    }
+  })
+
+  test('replay applies transactional offset commits only once their COMMIT marker is in the log', async () => {
+    const options = { port: 0, dataDir, logLevel: 'silent' as const, brokerConfigs: FAST }
+    let running = await startBroker(options)
+    try {
+      assert.equal(await running.broker.groups.ensureReady(), ErrorCode.NONE)
+      const partition = running.broker.groups.offsetsTopic.partitionFor('g-txn')
+      const log = running.broker.topics.get('__consumer_offsets')!.partitions[partition]
+      const commit = (producerId: bigint, offset: bigint) =>
+        buildBatch({
+          producerId,
+          producerEpoch: 0,
+          baseSequence: 0,
+          transactional: true,
+          records: [
+            {
+              key: encodeOffsetCommitKey('g-txn', 'orders', producerId === 7n ? 0 : 1),
+              value: encodeOffsetCommitValue({
+                offset,
+                leaderEpoch: -1,
+                metadata: '',
+                commitTimestamp: Date.now(),
+                expireTimestamp: null,
+              }),
+            },
+          ],
+        })
+      const marker = (producerId: bigint, type: 'COMMIT' | 'ABORT') =>
+        buildControlBatch({ type, producerId, producerEpoch: 0, coordinatorEpoch: 0, timestamp: Date.now() })
+      for (const batch of [commit(7n, 70n), commit(8n, 80n), marker(7n, 'COMMIT'), marker(8n, 'ABORT')]) {
+        assert.equal(log.append(batch).kind, 'appended')
+      }
+      await log.flush()
+      await running.close()
+      running = await startBroker(options)
+      const fetched = running.broker.groups.fetchOffsets(
+        'g-txn',
+        [{ name: 'orders', partitionIndexes: [0, 1] }],
+        true,
+      )
+      assert.deepEqual(
+        fetched.topics[0].partitions.map((p) => p.committedOffset),
+        [70n, -1n],
+        'the committed transaction counts, the aborted one does not',
+      )
+    } finally {
       await running.close()
     }
   })
