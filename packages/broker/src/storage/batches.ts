@@ -11,7 +11,7 @@ import {
   batchSize,
   CRC_START,
   LOG_OVERHEAD,
-} from '../../../protocol/src/records/batch-header.ts'
+} from '@runnel/protocol'
 
 export const MAGIC_V2 = 2
 

@@ -1,6 +1,6 @@
 // The disk implementation of PartitionLog: a directory of segments (see segment.ts), a tail
 // cache, group-committed fsyncs and a checkpoint file for logStartOffset and the recovery point.
-import { batchLastOffsetDelta, batchSize } from '../../../protocol/src/records/batch-header.ts'
+import { batchLastOffsetDelta, batchSize } from '@runnel/protocol'
 import type {
   AppendOptions,
   AppendResult,

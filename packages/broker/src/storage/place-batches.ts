@@ -1,10 +1,7 @@
 // Giving offsets to the batches of one append: each batch's baseOffset and partitionLeaderEpoch
 // are written in place (both lie outside the CRC, so the producer's CRC stays valid). Shared by
 // the disk and memory logs.
-import {
-  setBatchBaseOffset,
-  setBatchPartitionLeaderEpoch,
-} from '../../../protocol/src/records/batch-header.ts'
+import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@runnel/protocol'
 import type { BatchHeaderInfo } from './batches.ts'
 import type { IncomingAppend } from './roll-policy.ts'
 import { NO_TIMESTAMP } from './time-index.ts'

@@ -3,11 +3,7 @@
 // named by the 20-digit base offset. The segment keeps both indexes in memory; the files are
 // appended to while the segment is active and read back when it is opened.
 import { join } from 'node:path'
-import {
-  BATCH_HEADER_SIZE,
-  batchLastOffsetDelta,
-  batchSize,
-} from '../../../protocol/src/records/batch-header.ts'
+import { BATCH_HEADER_SIZE, batchLastOffsetDelta, batchSize } from '@runnel/protocol'
 import { batchCrcValid, batchStructureProblem, int64At, storedMaxTimestamp } from './batches.ts'
 import { readAt, readWholeFile } from './file-helpers.ts'
 import { offsetFileStem, SegmentFile, segmentFileName } from './file-names.ts'
