@@ -11,12 +11,20 @@ import {
   encodeOffsetCommitValue,
 } from '../../src/group/records.ts'
 import { startBroker } from '../../src/index.ts'
-import { makeTempDir, removeDir, startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import {
+  BrokerProcess,
+  freePort,
+  makeTempDir,
+  removeDir,
+  startTestBroker,
+  type TestBroker,
+} from '../helpers/broker.ts'
 import { WireClient } from '../helpers/wire-client.ts'
 import { subscription } from './harness.ts'
 import { closeAll, formGroup, joinGroup } from './wire-group.ts'
 
-const FAST = { 'group.initial.rebalance.delay.ms': '0' }
+// Short, not zero: members formed together (formGroup) must land in one first generation.
+const FAST = { 'group.initial.rebalance.delay.ms': '300' }
 
 async function createTopic(
   broker: TestBroker | { broker: TestBroker['broker'] },
@@ -771,6 +779,71 @@ describe('group state in __consumer_offsets across restarts', () => {
       assert.equal(running.broker.groups.group('g-expire'), undefined)
     } finally {
       await running.close()
+    }
+  })
+})
+
+describe('group state in __consumer_offsets across a crash', () => {
+  test('an acknowledged commit and the group survive kill -9 of the broker process', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = await makeTempDir('groups-crash')
+    const port = await freePort()
+    const extraArgs = ['--config', 'group.initial.rebalance.delay.ms=300']
+    let broker = await BrokerProcess.start({ port, dataDir, extraArgs })
+    let members: Awaited<ReturnType<typeof formGroup>> = []
+    try {
+      const c = await WireClient.connect(port)
+      const md = await c.request(3, 4, { topics: [{ name: 'orders' }], allowAutoTopicCreation: true })
+      assert.equal(md.topics[0].errorCode, ErrorCode.NONE)
+      c.close()
+      members = await formGroup(port, 'g-crash', 1)
+      const commit = await members[0].client.request(8, 8, {
+        groupId: 'g-crash',
+        generationIdOrMemberEpoch: 1,
+        memberId: members[0].memberId,
+        groupInstanceId: null,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: 'x' },
+            ],
+          },
+        ],
+      })
+      assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.NONE)
+      // Acknowledged means fsynced: nothing else is waited for before the kill.
+      await broker.kill9()
+      closeAll(members)
+      members = []
+      broker = await BrokerProcess.start({ port, dataDir, extraArgs })
+      const after = await WireClient.connect(port)
+      try {
+        const fetched = await after.request(9, 8, {
+          groups: [{ groupId: 'g-crash', topics: null }],
+          requireStable: true,
+        })
+        assert.deepEqual(
+          fetched.groups?.[0].topics.map((t) => [
+            t.name,
+            t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata]),
+          ]),
+          [['orders', [[0, 42n, 'x']]]],
+        )
+        const described = await after.request(15, 5, {
+          groups: ['g-crash'],
+          includeAuthorizedOperations: false,
+        })
+        assert.equal(described.groups[0].groupState, 'Stable')
+        assert.equal(described.groups[0].members.length, 1)
+      } finally {
+        after.close()
+      }
+    } finally {
+      closeAll(members)
+      await broker.kill9()
+      await removeDir(dataDir)
     }
   })
 })
