@@ -547,11 +547,7 @@ export class GroupCoordinator {
       protocolData: '',
       members: [],
     }
-    if (this.stopped)
-      return {
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        summary: { ...dead, groupState: '' as GroupState },
-      }
+    if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, summary: dead }
     const group = this.owners.get(groupId)?.group
     return { errorCode: ErrorCode.NONE, summary: group ? group.summary() : dead }
   }
