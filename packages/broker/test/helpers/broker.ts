@@ -89,6 +89,8 @@ export interface BrokerProcessOptions {
   port: number
   dataDir: string
   extraArgs?: string[]
+  /** --log-level; default warn. */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info'
   /** Bound on start-up (tsx compiles the sources on first run). */
   startTimeoutMs?: number
 }
@@ -123,7 +125,7 @@ export class BrokerProcess {
       options.dataDir,
       '--no-http',
       '--log-level',
-      'warn',
+      options.logLevel ?? 'warn',
       ...(options.extraArgs ?? []),
     ]
     const child = new LineChild(process.execPath, args, { cwd: REPO_ROOT })

@@ -140,6 +140,11 @@ export class WireClient {
     return this.frames.length
   }
 
+  /** Half-closes: no more bytes from us (FIN); the peer may still answer. */
+  end(): void {
+    this.socket.end()
+  }
+
   close(): void {
     this.socket.destroy()
   }
@@ -164,4 +169,25 @@ export class WireClient {
   private wake(): void {
     for (const w of [...this.waiters]) w()
   }
+}
+
+/**
+ * A request frame built by hand: size, api key, version, correlation id, client id, then
+ * `body` as given (for keys and versions the codec does not know, or broken bodies).
+ */
+export function rawFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: Buffer = Buffer.alloc(0),
+): Buffer {
+  const clientId = Buffer.from('runnel-test')
+  const header = Buffer.alloc(10)
+  header.writeInt16BE(apiKey, 0)
+  header.writeInt16BE(apiVersion, 2)
+  header.writeInt32BE(correlationId, 4)
+  header.writeInt16BE(clientId.length, 8)
+  const size = Buffer.alloc(4)
+  size.writeInt32BE(header.length + clientId.length + body.length)
+  return Buffer.concat([size, header, clientId, body])
 }
