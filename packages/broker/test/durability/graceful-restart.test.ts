@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { Admin, ConfigResourceTypes, Consumer, Producer } from '@platformatic/kafka'
 import { type RunningBroker, startBroker } from '../../src/index.ts'
-import { BrokerProcess, freePort, makeTempDir, removeDir } from '../helpers/broker.ts'
+import { BrokerProcess, freePort, makeTempDir, removeDir, sleep } from '../helpers/broker.ts'
 import { fetchTopic } from '../helpers/platformatic-fetch.ts'
 import { confluent } from '../helpers/python.ts'
 import {
@@ -22,6 +22,7 @@ import {
   toWire,
   type WireRecord,
 } from '../helpers/records.ts'
+import { WireClient } from '../helpers/wire-client.ts'
 
 const client = (bootstrap: string, clientId: string) => ({
   clientId,
@@ -226,6 +227,67 @@ describe('graceful stop and restart', () => {
       assert.equal(await broker.terminate(), 0, `exit code after SIGTERM\n${broker.output}`)
       broker = undefined
     } finally {
+      await broker?.kill9()
+    }
+  })
+
+  it('SIGTERM while long-poll fetches wait (one client still connected, one gone): exits 0 promptly', async () => {
+    const dataDir = await makeTempDir('restart-long-poll')
+    dirs.push(dataDir)
+    const port = await freePort()
+    let broker: BrokerProcess | undefined = await BrokerProcess.start({ port, dataDir })
+    const clients: WireClient[] = []
+    try {
+      const setup = await WireClient.connect(port)
+      clients.push(setup)
+      const created = await setup.request(19, 5, {
+        topics: [{ name: 'long-poll', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      })
+      assert.equal(created.topics[0].errorCode, 0)
+      // Fetches that wait up to 10 minutes for 1 MiB that never comes.
+      for (let i = 0; i < 2; i++) {
+        const c = await WireClient.connect(port)
+        clients.push(c)
+        await c.send(1, 11, {
+          replicaId: -1,
+          maxWaitMs: 600_000,
+          minBytes: 1024 * 1024,
+          maxBytes: 1024 * 1024,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic: 'long-poll',
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: 0n,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: 1024 * 1024,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: '',
+        })
+      }
+      await sleep(300)
+      clients[2].close() // this client gave up; its fetch is still waiting in the broker
+      const started = Date.now()
+      const code = await broker.terminate(10_000)
+      assert.equal(
+        code,
+        0,
+        `exit after SIGTERM: ${code} after ${Date.now() - started} ms (null = still running, killed)`,
+      )
+      broker = undefined
+    } finally {
+      for (const c of clients) c.close()
       await broker?.kill9()
     }
   })
