@@ -18,6 +18,7 @@ import {
   toWire,
   type WireRecord,
 } from '../helpers/records.ts'
+import { storedCodecs } from '../helpers/stored-batches.ts'
 
 const TOPIC = 'confluent-acceptance'
 const PARTITIONS = 6
@@ -81,6 +82,11 @@ describe('python3-confluent-kafka 2.0.2 (librdkafka): produce, consume, look up 
       assert.equal(r.p, records[r.i].partition, `record ${r.i} partition`)
       assert.equal(r.o, offsetOf.get(r.i), `record ${r.i} offset`)
     }
+    assert.deepEqual(
+      await storedCodecs(broker.port, TOPIC, PARTITIONS),
+      new Set(CODECS),
+      'codecs of the stored batches',
+    )
   })
 
   it('reads every partition back in order with assign() from OFFSET_BEGINNING', async () => {

@@ -20,6 +20,7 @@ import {
   type TestHeader,
   type TestRecord,
 } from '../helpers/records.ts'
+import { storedCodecs } from '../helpers/stored-batches.ts'
 
 const TOPIC = 'kafkajs-acceptance'
 const PARTITIONS = 6
@@ -114,6 +115,11 @@ describe('kafkajs 2.2.4: produce, consume, look up and delete', () => {
         produced[p] += sent[p].length
       }
     }
+    assert.deepEqual(
+      await storedCodecs(broker.port, TOPIC, PARTITIONS),
+      new Set(Object.keys(CODECS)),
+      'codecs of the stored batches',
+    )
     const offsets = await admin.fetchTopicOffsets(TOPIC)
     for (let p = 0; p < PARTITIONS; p++) {
       const o = offsets.find((x) => x.partition === p)!

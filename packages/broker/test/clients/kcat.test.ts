@@ -19,6 +19,7 @@ import {
   type TestHeader,
   type TestRecord,
 } from '../helpers/records.ts'
+import { storedCodecs } from '../helpers/stored-batches.ts'
 
 const TOPIC = 'kcat-acceptance'
 const PARTITIONS = 6
@@ -103,6 +104,11 @@ describe('kcat 1.7 (librdkafka 2.0.2): produce, consume, look up', () => {
       }
     }
     await Promise.all([worker(), worker()])
+    assert.deepEqual(
+      await storedCodecs(broker.port, TOPIC, PARTITIONS),
+      new Set(CODECS),
+      'codecs of the stored batches',
+    )
   })
 
   it('reads every partition back in order (-C -p -o beginning -e -f -Z)', async () => {

@@ -17,6 +17,7 @@ import {
   type ReadRecord,
   type TestRecord,
 } from '../helpers/records.ts'
+import { storedCodecs } from '../helpers/stored-batches.ts'
 
 const TOPIC = 'platformatic-acceptance'
 const PARTITIONS = 6
@@ -97,6 +98,11 @@ describe('@platformatic/kafka 1.35: produce, fetch, look up and delete', () => {
     assert.deepEqual(
       produced,
       expected.map((e) => e.length),
+    )
+    assert.deepEqual(
+      await storedCodecs(broker.port, TOPIC, PARTITIONS),
+      new Set(CODECS),
+      'codecs of the stored batches',
     )
   })
 
