@@ -1,27 +1,49 @@
 // `runnel <command> ...`: dispatches to one module per command. Each command parses its own
 // flags strictly (an unknown or malformed flag is a usage error: exit 2 with one clear line,
-// never a stack trace).
+// never a stack trace). Exit codes: 0 done, 1 the operation failed, 2 bad usage.
+import { RunnelError } from '@runnel/protocol'
 import { UsageError } from './usage-error.ts'
+import type { Command } from './verbs.ts'
 
-interface Command {
-  summary: string
-  run(args: string[]): Promise<number>
-}
-
-const commands: Record<string, () => Promise<Command>> = {
-  broker: async () => (await import('./commands/broker.ts')).brokerCommand,
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  broker: {
+    summary: 'run a Kafka-compatible broker in the foreground',
+    load: async () => (await import('./commands/broker.ts')).brokerCommand,
+  },
+  topic: {
+    summary: 'list, create, describe, delete topics and change their configs',
+    load: async () => (await import('./commands/topic.ts')).topicCommand,
+  },
+  produce: {
+    summary: 'write lines from stdin to a topic, one record each',
+    load: async () => (await import('./commands/produce.ts')).produceCommand,
+  },
+  consume: {
+    summary: 'print records of a topic, alone or in a consumer group',
+    load: async () => (await import('./commands/consume.ts')).consumeCommand,
+  },
+  group: {
+    summary: 'list, describe, delete consumer groups and reset their offsets',
+    load: async () => (await import('./commands/group.ts')).groupCommand,
+  },
+  registry: {
+    summary: 'run a Confluent-compatible schema registry in the foreground',
+    load: async () => (await import('./commands/registry.ts')).registryCommand,
+  },
 }
 
 function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length))
   return [
     'runnel — event-driven microservices on the Kafka protocol',
     '',
     'Usage: runnel <command> [options]',
     '',
     'Commands:',
-    '  broker     run a Kafka-compatible broker in the foreground',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `runnel <command> --help` for a command\'s options.',
+    "Run `runnel <command> --help` for a command's options.",
+    'Exit codes: 0 done, 1 the operation failed, 2 bad usage.',
   ].join('\n')
 }
 
@@ -35,20 +57,29 @@ export async function main(argv: string[]): Promise<number> {
     console.log('runnel 0.1.0')
     return 0
   }
-  const load = commands[name]
-  if (!load) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (!entry) {
     console.error(`runnel: unknown command "${name}". Run \`runnel --help\` for the list.`)
     return 2
   }
+  let label = name
   try {
-    return await (await load()).run(rest)
+    const command = await entry.load()
+    // Name the verb in error lines too: "runnel topic create: ...".
+    if (command.verbs?.includes(rest[0])) label = `${name} ${rest[0]}`
+    return await command.run(rest)
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`runnel ${name}: ${err.message}`)
+      console.error(`runnel ${label}: ${err.message}`)
       return 2
     }
+    if (err instanceof RunnelError) {
+      console.error(`runnel ${label}: ${err.message}`)
+      return 1
+    }
+    // Not an error anyone planned for: still one line, with the code if there is one.
     const e = err as { code?: string; message?: string }
-    console.error(`runnel ${name}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`)
+    console.error(`runnel ${label}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`)
     return 1
   }
 }
