@@ -83,6 +83,51 @@ export interface RetentionResult {
   readonly deletedBytes: number
 }
 
+export interface CleanOptions {
+  /** The cleaner's clock (tombstone horizons, compaction lags). Default: the store's clock. */
+  readonly now?: number
+  /**
+   * Offsets at or past this are never cleaned: the last stable offset, so an undecided
+   * transaction is never compacted. Default: the high watermark.
+   */
+  readonly stableOffset?: (log: PartitionLog) => number
+}
+
+/** What one cleaning of one log did. */
+export interface CleaningStats {
+  /** Why the log was chosen: its dirty ratio, max.compaction.lag.ms, or a tombstone's delete horizon. */
+  readonly reason: 'dirtyRatio' | 'maxCompactionLag' | 'deleteHorizon'
+  /** Dirty share of the cleanable bytes when the log was chosen. */
+  readonly dirtyRatio: number
+  /** Bytes read, every pass included (scan, offset map, rewrite). */
+  readonly bytesRead: number
+  /** Size of the rewritten segments before and after. */
+  readonly bytesBefore: number
+  readonly bytesAfter: number
+  readonly segmentsBefore: number
+  readonly segmentsAfter: number
+  readonly recordsRead: number
+  readonly recordsKept: number
+  /** Everything below this offset is now clean (the next cleaning's first dirty offset). */
+  readonly firstDirtyOffset: number
+  readonly durationMs: number
+}
+
+export type CleanResult =
+  /** No log needed cleaning. */
+  | { readonly kind: 'idle' }
+  | {
+      readonly kind: 'cleaned'
+      readonly topic: string
+      readonly partition: number
+      readonly stats: CleaningStats
+    }
+  /**
+   * The cleaning stopped with nothing lost: the store closed, the log went offline or was deleted,
+   * retention removed segments under it, or an error (then the log is left uncleanable until restart).
+   */
+  | { readonly kind: 'aborted'; readonly topic: string; readonly partition: number; readonly reason: string }
+
 /**
  * One partition's log. Appends are synchronous, so a handler's append/read sequence never
  * interleaves with another's inside one log; the log owns all of its state.
@@ -166,6 +211,16 @@ export interface StorageStats {
   readonly tailCacheBytes: number
   readonly tailCacheHits: number
   readonly tailCacheMisses: number
+  /** Log compaction: cleanings completed. */
+  readonly cleanerRuns: number
+  /** Bytes the cleaner read (all passes). */
+  readonly cleanerBytesRead: number
+  /** Bytes cleanings removed from the logs (size before minus after). */
+  readonly cleanerBytesReclaimed: number
+  /** Records cleanings removed. */
+  readonly cleanerRecordsRemoved: number
+  /** Logs the cleaner gave up on after an error (until restart), as Kafka's uncleanable partitions. */
+  readonly uncleanablePartitions: number
 }
 
 /** All partition logs of one broker. */
@@ -187,6 +242,13 @@ export interface LogStore {
   updateConfig(topic: string, config: LogConfig): void
   /** Runs retention on every partition (the broker calls it from a timer). */
   enforceRetention(now: number): RetentionResult
+  /**
+   * Log compaction (cleanup.policy compact or compact,delete): cleans the dirtiest log that needs it
+   * (see cleaning-plan.ts), one at a time. The work runs in slices that yield to the event loop, so
+   * produce and fetch keep flowing; it never touches the active segment. Call it again until it
+   * answers `idle` to clean every log that needs it (the broker does, from a timer).
+   */
+  clean(options?: CleanOptions): Promise<CleanResult>
   /** flush() on every partition. */
   flushAll(): Promise<void>
   /** Flushes everything, closes the files and marks the shutdown clean. */

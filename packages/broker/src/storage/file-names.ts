@@ -4,15 +4,24 @@
 //   <dataDir>/<topic>-<partition>.<hex>-delete/               (deleted topic, removed in the background)
 //   <dataDir>/__cluster/topics.json                            (topic catalog)
 //   <dataDir>/.runnel-clean-shutdown                           (written last by a clean close)
+//   <dataDir>/<topic>-<partition>/<base>.log.cleaned           (the log cleaner's output being written)
+//   <dataDir>/<topic>-<partition>/<base>.log.swap              (a cleaned segment committed, being swapped in)
 // Reserved for what comes next (not written yet): `.txnindex` (aborted transactions), `.snapshot`
-// (producer state), `.cleaned` / `.swap` (log cleaner). A segment's files share its base-offset
-// prefix, so deleting "every file of a segment" already covers suffixes added later.
+// (producer state). A segment's files share its base-offset prefix, so deleting "every file of a
+// segment" already covers suffixes added later.
 import { join } from 'node:path'
 
 export const SegmentFile = {
   log: '.log',
   offsetIndex: '.index',
   timeIndex: '.timeindex',
+  /** The cleaner writes a replacement segment here; recovery deletes it (the swap never began). */
+  cleaned: '.log.cleaned',
+  /**
+   * A cleaned, fsynced replacement for the segments with base offsets from its own up to its next
+   * offset; recovery finishes the swap (deletes those segments, renames it to `.log`).
+   */
+  swap: '.log.swap',
 } as const
 
 export const CHECKPOINT_FILE = 'log-offsets.checkpoint'

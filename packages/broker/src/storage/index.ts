@@ -3,6 +3,9 @@ export type {
   AppendOptions,
   AppendResult,
   BatchLookup,
+  CleaningStats,
+  CleanOptions,
+  CleanResult,
   DeleteRecordsResult,
   LogStore,
   PartitionLog,
@@ -12,6 +15,7 @@ export type {
   StorageFailure,
   StorageStats,
 } from './api.ts'
+export type { LogCleanerOptions } from './cleaner.ts'
 export { DiskTopicCatalog, openDiskTopicCatalog } from './disk-topic-catalog.ts'
 export { StorageError, StorageErrorCode } from './errors.ts'
 export { CrashError, FaultyFileSystem, type FaultyFileSystemOptions } from './faulty-file-system.ts'

@@ -1,6 +1,7 @@
 // The per-partition checkpoint file `log-offsets.checkpoint`: logStartOffset (moved by retention
-// and DeleteRecords; must survive restarts) and the recovery point (every segment below it is
-// sealed and fsynced, so recovery after a crash only scans from there). Kafka keeps both in
+// and DeleteRecords; must survive restarts), the recovery point (every segment below it is
+// sealed and fsynced, so recovery after a crash only scans from there) and the log cleaner's first
+// dirty offset (Kafka's cleaner-offset-checkpoint; optional, a file without it reads as 0). Kafka keeps both in
 // per-directory files shared by all partitions; one small file per partition keeps a partition
 // self-contained (deleting its directory deletes its state). Replaced atomically; concurrent saves
 // share one write (group commit), and a save resolves once a write that started after it is durable.
@@ -14,6 +15,8 @@ import { GroupCommit } from './group-commit.ts'
 export interface LogCheckpointState {
   readonly logStartOffset: number
   readonly recoveryPoint: number
+  /** Where the log cleaner stopped: everything below is compacted. */
+  readonly firstDirtyOffset: number
 }
 
 const VERSION = 1
@@ -25,14 +28,21 @@ export function readLogCheckpoint(fs: FileSystem, dir: string): LogCheckpointSta
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>
     const { version, logStartOffset, recoveryPoint } = parsed
+    const firstDirtyOffset = parsed.firstDirtyOffset ?? 0
     if (
       version === VERSION &&
       Number.isSafeInteger(logStartOffset) &&
       Number.isSafeInteger(recoveryPoint) &&
+      Number.isSafeInteger(firstDirtyOffset) &&
       (logStartOffset as number) >= 0 &&
-      (recoveryPoint as number) >= 0
+      (recoveryPoint as number) >= 0 &&
+      (firstDirtyOffset as number) >= 0
     ) {
-      return { logStartOffset: logStartOffset as number, recoveryPoint: recoveryPoint as number }
+      return {
+        logStartOffset: logStartOffset as number,
+        recoveryPoint: recoveryPoint as number,
+        firstDirtyOffset: firstDirtyOffset as number,
+      }
     }
   } catch {
     // fall through
@@ -64,12 +74,18 @@ export class LogCheckpointFile {
       this.written !== undefined &&
       this.written.logStartOffset === now.logStartOffset &&
       this.written.recoveryPoint === now.recoveryPoint &&
+      this.written.firstDirtyOffset === now.firstDirtyOffset &&
       this.writer.idle
     ) {
       return Promise.resolve()
     }
     this.writer.markDirty()
     return this.writer.request()
+  }
+
+  /** What the last completed write put on disk (or what was read at open). */
+  get durable(): LogCheckpointState | undefined {
+    return this.written
   }
 
   settled(): Promise<void> {

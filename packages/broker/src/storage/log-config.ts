@@ -24,8 +24,16 @@ export interface LogConfig {
   readonly indexIntervalBytes: number
   /** max.message.bytes: the largest batch accepted (Kafka's name; it applies to batches). */
   readonly maxMessageBytes: number
-  /** cleanup.policy: retention by time/size applies only when it includes `delete`. */
+  /** cleanup.policy: retention by time/size applies only when it includes `delete`; compaction when it includes `compact`. */
   readonly cleanupPolicy: CleanupPolicy
+  /** min.cleanable.dirty.ratio: the cleaner takes a log once its dirty share of bytes is above this. */
+  readonly minCleanableDirtyRatio: number
+  /** min.compaction.lag.ms: records younger than this (by timestamp) stay uncompacted. */
+  readonly minCompactionLagMs: number
+  /** max.compaction.lag.ms: dirty records older than this make the log cleanable whatever its ratio. */
+  readonly maxCompactionLagMs: number
+  /** delete.retention.ms: how long a tombstone outlives the cleaning that first kept it. */
+  readonly deleteRetentionMs: number
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -40,6 +48,11 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   indexIntervalBytes: 4096,
   maxMessageBytes: 1048588,
   cleanupPolicy: CleanupPolicy.delete,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  // Kafka's default is Long.MAX_VALUE: never forces a cleaning.
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  deleteRetentionMs: DAY_MS,
 })
 
 /** Why a config is invalid, or undefined when it is fine. */
@@ -57,6 +70,18 @@ export function logConfigProblem(config: LogConfig): string | undefined {
     return 'indexIntervalBytes must be an integer >= 0'
   if (!int(config.maxMessageBytes) || config.maxMessageBytes < 0)
     return 'maxMessageBytes must be an integer >= 0'
+  if (
+    !Number.isFinite(config.minCleanableDirtyRatio) ||
+    config.minCleanableDirtyRatio < 0 ||
+    config.minCleanableDirtyRatio > 1
+  )
+    return 'minCleanableDirtyRatio must be a number in [0, 1]'
+  if (!int(config.minCompactionLagMs) || config.minCompactionLagMs < 0)
+    return 'minCompactionLagMs must be an integer >= 0'
+  if (!int(config.maxCompactionLagMs) || config.maxCompactionLagMs < 1)
+    return 'maxCompactionLagMs must be an integer >= 1'
+  if (!int(config.deleteRetentionMs) || config.deleteRetentionMs < 0)
+    return 'deleteRetentionMs must be an integer >= 0'
   if (!Object.values(CleanupPolicy).includes(config.cleanupPolicy))
     return `cleanupPolicy must be one of ${Object.values(CleanupPolicy).join(', ')}`
   return undefined
@@ -73,6 +98,8 @@ export function logConfig(overrides: Partial<LogConfig> = {}, base: LogConfig = 
 export const deletesByRetention = (config: LogConfig): boolean =>
   config.cleanupPolicy !== CleanupPolicy.compact
 
+export const compacts = (config: LogConfig): boolean => config.cleanupPolicy !== CleanupPolicy.delete
+
 /** Kafka topic config names that map onto LogConfig fields (numeric ones). */
 export const kafkaLogConfigNames = {
   'segment.bytes': 'segmentBytes',
@@ -82,7 +109,22 @@ export const kafkaLogConfigNames = {
   'retention.bytes': 'retentionBytes',
   'index.interval.bytes': 'indexIntervalBytes',
   'max.message.bytes': 'maxMessageBytes',
-} as const satisfies Record<string, Exclude<keyof LogConfig, 'cleanupPolicy'>>
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'max.compaction.lag.ms': 'maxCompactionLagMs',
+  'delete.retention.ms': 'deleteRetentionMs',
+} as const satisfies Record<string, Exclude<keyof LogConfig, 'cleanupPolicy' | 'minCleanableDirtyRatio'>>
+
+/**
+ * A Kafka LONG as a JS number. Kafka's "forever" defaults are Long.MAX_VALUE, which a double cannot
+ * hold exactly: whole numbers past 2^53 become Number.MAX_SAFE_INTEGER, which means the same here.
+ */
+function parseLong(raw: string): number | undefined {
+  const text = raw.trim()
+  if (text === '') return undefined
+  const value = Number(text)
+  if (Number.isSafeInteger(value)) return value
+  return /^\d+$/.test(text) ? Number.MAX_SAFE_INTEGER : undefined
+}
 
 export type LogConfigParse = { ok: true; config: LogConfig } | { ok: false; name: string; reason: string }
 
@@ -99,10 +141,20 @@ export function logConfigFromTopicConfigs(
   for (const [name, field] of Object.entries(kafkaLogConfigNames)) {
     const raw = configs[name]
     if (raw === undefined) continue
-    const value = raw.trim() === '' ? Number.NaN : Number(raw)
-    if (!Number.isSafeInteger(value))
-      return { ok: false, name, reason: `${name} must be an integer, got '${raw}'` }
+    const value = parseLong(raw)
+    if (value === undefined) return { ok: false, name, reason: `${name} must be an integer, got '${raw}'` }
     out[field] = value
+  }
+  const ratio = configs['min.cleanable.dirty.ratio']
+  if (ratio !== undefined) {
+    const value = ratio.trim() === '' ? Number.NaN : Number(ratio)
+    if (!Number.isFinite(value))
+      return {
+        ok: false,
+        name: 'min.cleanable.dirty.ratio',
+        reason: `min.cleanable.dirty.ratio must be a number, got '${ratio}'`,
+      }
+    out.minCleanableDirtyRatio = value
   }
   const policy = configs['cleanup.policy']
   if (policy !== undefined) {

@@ -3,7 +3,8 @@
 // marker is missing; close() flushes everything and writes the marker last.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import type { LogStore, RetentionResult, StorageStats } from './api.ts'
+import type { CleanOptions, CleanResult, LogStore, RetentionResult, StorageStats } from './api.ts'
+import { LogCleaner, type LogCleanerOptions } from './cleaner.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -32,6 +33,8 @@ export interface DiskLogStoreOptions {
   readonly configFor?: (topic: string, partition: number) => LogConfig
   readonly tailCache?: Partial<TailCacheLimits>
   readonly logger?: StorageLogger
+  /** Log cleaner settings (offset map size, slice length). */
+  readonly cleaner?: LogCleanerOptions
 }
 
 const keyOf = (topic: string, partition: number): string => partitionDirName(topic, partition)
@@ -51,6 +54,7 @@ export class DiskLogStore implements LogStore {
   private readonly opening = new Map<string, Promise<DiskPartitionLog>>()
   private readonly counters: StoreCounters = { appendedBytes: 0, fsyncs: 0 }
   private readonly background = new Set<Promise<void>>()
+  private readonly cleaner: LogCleaner
   private closed = false
 
   private constructor(options: DiskLogStoreOptions, clean: boolean) {
@@ -60,6 +64,7 @@ export class DiskLogStore implements LogStore {
     this.logger = options.logger ?? silentLogger
     this.budget = new TailCacheBudget(options.tailCache)
     this.wasCleanShutdown = clean
+    this.cleaner = new LogCleaner(() => this.logs.values(), this.clock, this.logger, options.cleaner)
   }
 
   static async open(options: DiskLogStoreOptions): Promise<DiskLogStore> {
@@ -181,6 +186,11 @@ export class DiskLogStore implements LogStore {
     return { deletedSegments, deletedBytes }
   }
 
+  clean(options: CleanOptions = {}): Promise<CleanResult> {
+    if (this.closed) return Promise.resolve({ kind: 'idle' })
+    return this.cleaner.clean(options)
+  }
+
   async flushAll(): Promise<void> {
     await Promise.all([...this.logs.values()].map((log) => log.flush()))
   }
@@ -188,6 +198,7 @@ export class DiskLogStore implements LogStore {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.cleaner.stop()
     await Promise.allSettled([...this.opening.values()])
     const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()))
     while (this.background.size > 0) await Promise.allSettled([...this.background])
@@ -228,6 +239,11 @@ export class DiskLogStore implements LogStore {
       tailCacheBytes: this.budget.usedBytes,
       tailCacheHits: this.budget.hits,
       tailCacheMisses: this.budget.misses,
+      cleanerRuns: this.cleaner.counters.runs,
+      cleanerBytesRead: this.cleaner.counters.bytesRead,
+      cleanerBytesReclaimed: this.cleaner.counters.bytesReclaimed,
+      cleanerRecordsRemoved: this.cleaner.counters.recordsRemoved,
+      uncleanablePartitions: this.cleaner.uncleanablePartitions,
     }
   }
 

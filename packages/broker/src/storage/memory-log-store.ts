@@ -1,24 +1,30 @@
 // The in-memory LogStore: what the in-process test broker uses. Same interface and behaviour as
 // the disk store (minus durability: close() forgets nothing it did not already hold, and a new
 // store starts empty).
-import type { LogStore, RetentionResult, StorageStats } from './api.ts'
+import type { CleanOptions, CleanResult, LogStore, RetentionResult, StorageStats } from './api.ts'
+import { LogCleaner, type LogCleanerOptions } from './cleaner.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import { partitionDirName, topicNameProblem } from './file-names.ts'
 import type { LogConfig } from './log-config.ts'
+import { silentLogger } from './logger.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
 
 export interface MemoryLogStoreOptions {
   readonly clock?: () => number
+  /** Log cleaner settings (offset map size, slice length). */
+  readonly cleaner?: LogCleanerOptions
 }
 
 export class MemoryLogStore implements LogStore {
   private readonly clock: () => number
   // Owned by this store (one broker).
   private readonly logs = new Map<string, MemoryPartitionLog>()
+  private readonly cleaner: LogCleaner
   private closed = false
 
   constructor(options: MemoryLogStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
+    this.cleaner = new LogCleaner(() => this.logs.values(), this.clock, silentLogger, options.cleaner)
   }
 
   async createPartition(topic: string, partition: number, config: LogConfig): Promise<MemoryPartitionLog> {
@@ -71,10 +77,16 @@ export class MemoryLogStore implements LogStore {
     return { deletedSegments, deletedBytes }
   }
 
+  clean(options: CleanOptions = {}): Promise<CleanResult> {
+    if (this.closed) return Promise.resolve({ kind: 'idle' })
+    return this.cleaner.clean(options)
+  }
+
   async flushAll(): Promise<void> {}
 
   async close(): Promise<void> {
     this.closed = true
+    await this.cleaner.stop()
     for (const log of this.logs.values()) log.close()
   }
 
@@ -96,6 +108,11 @@ export class MemoryLogStore implements LogStore {
       tailCacheBytes: 0,
       tailCacheHits: 0,
       tailCacheMisses: 0,
+      cleanerRuns: this.cleaner.counters.runs,
+      cleanerBytesRead: this.cleaner.counters.bytesRead,
+      cleanerBytesReclaimed: this.cleaner.counters.bytesReclaimed,
+      cleanerRecordsRemoved: this.cleaner.counters.recordsRemoved,
+      uncleanablePartitions: this.cleaner.uncleanablePartitions,
     }
   }
 }

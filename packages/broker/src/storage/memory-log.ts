@@ -14,6 +14,8 @@ import type {
   StorageFailure,
 } from './api.ts'
 import { splitBatches } from './batches.ts'
+import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
+import type { CleaningInput } from './cleaning-plan.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
 import { OffsetIndex } from './offset-index.ts'
@@ -76,10 +78,39 @@ class MemorySegment implements RollCandidate, RetentionCandidate {
   }
 }
 
+/** The cleaner's output for the memory log: a segment built batch by batch, swapped in whole. */
+class MemoryCleanedSegment implements CleanedSegmentOutput {
+  // Owned by the cleaner round building it, then by the log it is swapped into.
+  readonly segment: MemorySegment
+
+  constructor(baseOffset: number, config: LogConfig, now: number) {
+    this.segment = new MemorySegment(baseOffset, config, now)
+  }
+
+  get size(): number {
+    return this.segment.size
+  }
+
+  append(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number): void {
+    const segment = this.segment
+    if (segment.size === 0) segment.firstBatchTimestamp = maxTimestamp
+    segment.indexer.add(baseOffset, batch.length, maxTimestamp, segment.size)
+    segment.batches.push({ baseOffset, lastOffset, maxTimestamp, bytes: batch })
+    segment.size += batch.length
+    segment.nextOffset = lastOffset + 1
+  }
+
+  async finish(): Promise<void> {
+    this.segment.indexer.seal()
+  }
+
+  abort(): void {}
+}
+
 const closedError = (topic: string, partition: number) =>
   new StorageError(StorageErrorCode.closed, `log ${topic}-${partition} is closed`)
 
-export class MemoryPartitionLog implements PartitionLog {
+export class MemoryPartitionLog implements PartitionLog, CompactableLog<MemorySegment> {
   readonly topic: string
   readonly partition: number
   private readonly clock: () => number
@@ -93,6 +124,10 @@ export class MemoryPartitionLog implements PartitionLog {
   appendedBytes = 0
   private _config: LogConfig
   private closed: StorageError | undefined
+  /** Where the cleaner stopped last. */
+  private firstDirtyOffset = 0
+  /** Earliest delete horizon of a tombstone the last cleaning kept. */
+  private nextDeleteHorizon: number | undefined
 
   constructor(topic: string, partition: number, config: LogConfig, clock: () => number = Date.now) {
     this.topic = topic
@@ -286,6 +321,58 @@ export class MemoryPartitionLog implements PartitionLog {
     this._sizeInBytes -= bytes
     if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset
     return bytes
+  }
+
+  // ---- Log compaction (cleaner.ts): the same rounds as the disk log, swapped in synchronously. ----
+
+  get isOnline(): boolean {
+    return this.closed === undefined
+  }
+
+  async prepareForCleaning(): Promise<void> {}
+
+  cleaningInput(stableOffset: number): CleaningInput<MemorySegment> {
+    return {
+      segments: this.segments,
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._logEndOffset,
+      firstDirtyOffset: this.firstDirtyOffset,
+      config: this._config,
+      uncleanableFrom: stableOffset,
+      nextDeleteHorizon: this.nextDeleteHorizon,
+    }
+  }
+
+  *segmentBatches(segment: MemorySegment): Generator<Buffer> {
+    for (const batch of segment.batches) yield batch.bytes
+  }
+
+  holdsSegments(group: readonly MemorySegment[]): boolean {
+    const at = this.segments.indexOf(group[0])
+    return (
+      at >= 0 &&
+      at + group.length < this.segments.length &&
+      group.every((segment, k) => this.segments[at + k] === segment)
+    )
+  }
+
+  startCleanedSegment(baseOffset: number): MemoryCleanedSegment {
+    return new MemoryCleanedSegment(baseOffset, this._config, this.clock())
+  }
+
+  async swapCleanedSegment(group: readonly MemorySegment[], output: CleanedSegmentOutput): Promise<boolean> {
+    if (!(output instanceof MemoryCleanedSegment)) throw new Error('bug: not a memory cleaned segment')
+    if (this.closed !== undefined || !this.holdsSegments(group)) return false
+    const cleaned = output.segment
+    cleaned.lastModifiedMs = Math.max(...group.map((s) => s.lastModifiedMs))
+    this.segments.splice(this.segments.indexOf(group[0]), group.length, cleaned)
+    this._sizeInBytes += cleaned.size - group.reduce((n, s) => n + s.size, 0)
+    return true
+  }
+
+  finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void {
+    this.firstDirtyOffset = firstDirtyOffset
+    this.nextDeleteHorizon = nextDeleteHorizon
   }
 
   updateConfig(config: LogConfig): void {

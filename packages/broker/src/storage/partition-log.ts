@@ -1,5 +1,7 @@
 // The disk implementation of PartitionLog: a directory of segments (see segment.ts), a tail
-// cache, group-committed fsyncs and a checkpoint file for logStartOffset and the recovery point.
+// cache, group-committed fsyncs, a checkpoint file for logStartOffset, the recovery point and the
+// cleaner's first dirty offset, and the log cleaner's swap of compacted segments (swapIn below).
+import { join } from 'node:path'
 import { batchLastOffsetDelta, batchSize } from '@runnel/protocol'
 import type {
   AppendOptions,
@@ -13,10 +15,14 @@ import type {
   StorageFailure,
 } from './api.ts'
 import { int64At, splitBatches } from './batches.ts'
+import { CleanedSegmentWriter } from './cleaned-segment.ts'
+import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
+import type { CleaningInput } from './cleaning-plan.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
+import { offsetFileStem, SegmentFile, segmentFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
 import { GroupCommit } from './group-commit.ts'
-import { LogCheckpointFile } from './log-checkpoint.ts'
+import { LogCheckpointFile, type LogCheckpointState } from './log-checkpoint.ts'
 import type { LogConfig } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
 import { placeBatches } from './place-batches.ts'
@@ -51,7 +57,7 @@ export interface OpenReport {
   readonly rebuiltSegments: number
 }
 
-export class DiskPartitionLog implements PartitionLog {
+export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
   readonly topic: string
   readonly partition: number
   readonly dir: string
@@ -87,6 +93,16 @@ export class DiskPartitionLog implements PartitionLog {
   private dirNeedsSync = false
   /** Set on the first I/O failure (the log goes offline) or on close. */
   private failure: StorageError | undefined
+  /** Where the cleaner stopped last (persisted in the checkpoint). */
+  private firstDirtyOffset: number
+  /** Earliest delete horizon of a tombstone the last cleaning kept (memory only). */
+  private nextDeleteHorizon: number | undefined
+  /**
+   * A cleaned segment is being swapped in (between the rename to `.swap` and its end): retention
+   * and DeleteRecords leave segments in place until it is done, so no file of the swap's range is
+   * removed under it.
+   */
+  private swapping = false
 
   private constructor(
     options: DiskPartitionLogOptions,
@@ -94,6 +110,7 @@ export class DiskPartitionLog implements PartitionLog {
     logStartOffset: number,
     recoveryPoint: number,
     report: OpenReport,
+    checkpoint: LogCheckpointState | undefined,
   ) {
     this.topic = options.topic
     this.partition = options.partition
@@ -110,10 +127,17 @@ export class DiskPartitionLog implements PartitionLog {
     this._sizeInBytes = segments.reduce((n, s) => n + s.size, 0)
     this.tail = new PartitionTailCache(options.tailCache)
     this.flusher = new GroupCommit(() => this.syncDirty(false))
-    this.checkpoint = new LogCheckpointFile(options.fs, options.dir, () => ({
-      logStartOffset: this._logStartOffset,
-      recoveryPoint: this.recoveryPoint,
-    }))
+    this.firstDirtyOffset = checkpoint?.firstDirtyOffset ?? 0
+    this.checkpoint = new LogCheckpointFile(
+      options.fs,
+      options.dir,
+      () => ({
+        logStartOffset: this._logStartOffset,
+        recoveryPoint: this.recoveryPoint,
+        firstDirtyOffset: this.firstDirtyOffset,
+      }),
+      checkpoint,
+    )
     this.openReport = report
   }
 
@@ -131,10 +155,14 @@ export class DiskPartitionLog implements PartitionLog {
       logger: options.logger,
     }
     const loaded = loadPartition(ctx, options.config, options.clean)
-    const log = new DiskPartitionLog(options, loaded.segments, loaded.logStartOffset, loaded.recoveryPoint, {
-      truncatedBytes: loaded.truncatedBytes,
-      rebuiltSegments: loaded.rebuiltSegments,
-    })
+    const log = new DiskPartitionLog(
+      options,
+      loaded.segments,
+      loaded.logStartOffset,
+      loaded.recoveryPoint,
+      { truncatedBytes: loaded.truncatedBytes, rebuiltSegments: loaded.rebuiltSegments },
+      loaded.checkpoint,
+    )
     if (loaded.truncatedBytes > 0 || loaded.rebuiltSegments > 0) {
       options.logger.warn(
         {
@@ -238,11 +266,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   /** Seals the active segment and starts a new one at the log end offset. */
   private roll(): void {
-    const next = Segment.create(
-      { fs: this.fs, dir: this.dir, clock: this.clock, logger: this.logger },
-      this._logEndOffset,
-      this._config,
-    )
+    const next = Segment.create(this.segmentContext(), this._logEndOffset, this._config)
     this.active.seal()
     this.segments.push(next)
     this.dirNeedsSync = true
@@ -408,8 +432,11 @@ export class DiskPartitionLog implements PartitionLog {
       }
     if (offset > this._logStartOffset) {
       this._logStartOffset = offset
-      const plan = planRetention(this.segments, this._config, offset, this.clock(), 'logStartOffset')
-      this.deleteOldest(plan.deleteCount)
+      // During a cleaner swap the segments below stay until the next retention run.
+      if (!this.swapping) {
+        const plan = planRetention(this.segments, this._config, offset, this.clock(), 'logStartOffset')
+        this.deleteOldest(plan.deleteCount)
+      }
     }
     // Even when nothing moved: the lowWatermark reported must be durable, and an earlier move
     // (retention, another DeleteRecords) may still be on its way to the checkpoint.
@@ -423,7 +450,7 @@ export class DiskPartitionLog implements PartitionLog {
   }
 
   enforceRetention(now: number): RetentionResult {
-    if (this.failure !== undefined) return { deletedSegments: 0, deletedBytes: 0 }
+    if (this.failure !== undefined || this.swapping) return { deletedSegments: 0, deletedBytes: 0 }
     const plan = planRetention(this.segments, this._config, this._logStartOffset, now, 'all')
     if (plan.deleteCount === 0) return { deletedSegments: 0, deletedBytes: 0 }
     try {
@@ -469,6 +496,124 @@ export class DiskPartitionLog implements PartitionLog {
       }),
     )
     return bytes
+  }
+
+  // ---- Log compaction (the cleaner is cleaner.ts; these are its hooks into this log). ----
+
+  get isOnline(): boolean {
+    return this.failure === undefined
+  }
+
+  /** Lets a roll's background flush and checkpoint finish, so the recovery point is current. */
+  prepareForCleaning(): Promise<void> {
+    return this.settleBackground()
+  }
+
+  cleaningInput(stableOffset: number): CleaningInput<Segment> {
+    // Only segments below the recovery point on disk: recovery trusts them as they are, so a
+    // cleaned segment (with holes in its offsets) is never held to the contiguity check.
+    const durable = this.checkpoint.durable?.recoveryPoint ?? 0
+    return {
+      segments: this.segments,
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._logEndOffset,
+      firstDirtyOffset: this.firstDirtyOffset,
+      config: this._config,
+      uncleanableFrom: Math.min(this.recoveryPoint, durable, stableOffset),
+      nextDeleteHorizon: this.nextDeleteHorizon,
+    }
+  }
+
+  segmentBatches(segment: Segment): Iterable<Buffer> {
+    return segment.batches()
+  }
+
+  holdsSegments(group: readonly Segment[]): boolean {
+    const at = this.segments.indexOf(group[0])
+    return (
+      at >= 0 &&
+      at + group.length < this.segments.length && // never the active segment
+      group.every((segment, k) => this.segments[at + k] === segment)
+    )
+  }
+
+  startCleanedSegment(baseOffset: number): CleanedSegmentWriter {
+    return new CleanedSegmentWriter(this.segmentContext(), baseOffset, this._config)
+  }
+
+  async swapCleanedSegment(group: readonly Segment[], output: CleanedSegmentOutput): Promise<boolean> {
+    if (!(output instanceof CleanedSegmentWriter)) throw new Error('bug: not a disk cleaned segment')
+    if (this.failure !== undefined || this.swapping || !this.holdsSegments(group)) {
+      output.abort()
+      return false
+    }
+    this.swapping = true
+    const swap = this.swapIn(group, output).finally(() => {
+      this.swapping = false
+    })
+    // close() waits for a swap in progress: once committed it must finish.
+    this.track(swap.then(() => undefined))
+    return swap
+  }
+
+  /**
+   * The swap, Kafka's order: the cleaned file (fsynced) is renamed to `.swap`, which commits it
+   * once the directory is synced; then the replaced segments' files are removed and the directory
+   * synced; then `.swap` becomes `.log`. A crash before the first directory sync may leave
+   * `.cleaned` (recovery deletes it: the old segments are whole) or `.swap` (recovery finishes);
+   * after it, recovery always finishes. In memory the old segments serve reads until the new one
+   * replaces them in one synchronous step.
+   */
+  private async swapIn(group: readonly Segment[], output: CleanedSegmentWriter): Promise<boolean> {
+    const { fs } = this
+    const baseOffset = group[0].baseOffset
+    try {
+      fs.rename(output.cleanedPath, output.swapPath)
+      await fs.syncDir(this.dir)
+      const names = fs.readdir(this.dir)
+      for (const segment of group) {
+        const stem = offsetFileStem(segment.baseOffset) + '.'
+        for (const name of names) {
+          if (!name.startsWith(stem) || name.endsWith(SegmentFile.swap) || name.endsWith(SegmentFile.cleaned))
+            continue
+          fs.unlink(join(this.dir, name))
+        }
+      }
+      await fs.syncDir(this.dir)
+      fs.rename(output.swapPath, join(this.dir, segmentFileName(baseOffset, SegmentFile.log)))
+      const cleaned = Segment.fromCleaned(this.segmentContext(), {
+        baseOffset,
+        logFd: output.takeDescriptor(),
+        indexer: output.indexer,
+        size: output.size,
+        nextOffset: output.nextOffset,
+        firstBatchTimestamp: output.firstBatchTimestamp,
+        lastModifiedMs: Math.max(...group.map((s) => s.lastModifiedMs)),
+      })
+      const at = this.segments.indexOf(group[0])
+      this.segments.splice(at, group.length, cleaned)
+      this._sizeInBytes += cleaned.size - group.reduce((n, s) => n + s.size, 0)
+      // Cached batches of the replaced range would serve the old bytes.
+      this.tail.dropBelow(cleaned.nextOffset)
+      this.dirNeedsSync = true // the rename and the new index files
+      this.flusher.markDirty()
+      this.track(this.flusher.request())
+      for (const segment of group) this.track(segment.retire())
+      return true
+    } catch (error) {
+      output.abort() // closes the file; removes it only if the commit rename never happened
+      throw this.fail(error)
+    }
+  }
+
+  finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void {
+    this.firstDirtyOffset = firstDirtyOffset
+    this.nextDeleteHorizon = nextDeleteHorizon
+    this.track(this.checkpoint.save())
+  }
+
+  private segmentContext(): SegmentContext {
+    return { fs: this.fs, dir: this.dir, clock: this.clock, logger: this.logger }
   }
 
   updateConfig(config: LogConfig): void {

@@ -12,12 +12,21 @@
 //     would follow a hole); so is a recovered segment that does not start where the previous one
 //     ends. Older segments are trusted as above.
 //   - An index that is missing or fails its sanity check is rebuilt from the log, in any mode.
+//   - The log cleaner's leftovers, first of all: a `.log.cleaned` file is a replacement that was
+//     never committed (deleted; the old segments are intact), a `.log.swap` file one that was (it
+//     was fsynced before the rename that made it a swap, and the old segments are removed only
+//     after that rename is durable): the swap is finished by deleting every segment file with a
+//     base offset from the swap's own up to the swap's next offset, then renaming it to `.log`.
+//     A cleaned segment always ends where the group it replaced ended, so that range is exact.
 // A batch that was fsynced is never cut: truncation happens only at bytes that fail validation,
 // and fsynced bytes validate.
 import { join } from 'node:path'
+import { BATCH_HEADER_SIZE, batchLastOffsetDelta, batchSize } from '@runnel/protocol'
+import { batchStructureProblem, int64At } from './batches.ts'
 import { StorageError } from './errors.ts'
-import { TMP_SUFFIX } from './file-helpers.ts'
-import { offsetFileStem, parseSegmentFileName, SegmentFile } from './file-names.ts'
+import { readAt, TMP_SUFFIX } from './file-helpers.ts'
+import { offsetFileStem, parseSegmentFileName, SegmentFile, segmentFileName } from './file-names.ts'
+import { OpenFlags } from './file-system.ts'
 import { type LogCheckpointState, readLogCheckpoint } from './log-checkpoint.ts'
 import type { LogConfig } from './log-config.ts'
 import { Segment, type SegmentContext, SegmentOpenMode } from './segment.ts'
@@ -47,9 +56,59 @@ function removeSegmentFiles(ctx: SegmentContext, baseOffset: number): number {
   return bytes
 }
 
+/** Last offset + 1 of the last whole batch in a log file (its start offset when it has none). */
+function nextOffsetOfFile(ctx: SegmentContext, path: string, baseOffset: number): number {
+  const fd = ctx.fs.open(path, OpenFlags.read)
+  try {
+    const size = ctx.fs.size(fd)
+    let next = baseOffset
+    let pos = 0
+    while (pos + BATCH_HEADER_SIZE <= size) {
+      const header = readAt(ctx.fs, fd, pos, BATCH_HEADER_SIZE)
+      const problem = batchStructureProblem(header, 0, header.length)
+      if (problem !== undefined && problem !== 'incomplete') break
+      const batchBytes = batchSize(header, 0)
+      if (pos + batchBytes > size) break
+      next = int64At(header, 0) + batchLastOffsetDelta(header, 0) + 1
+      pos += batchBytes
+    }
+    return next
+  } finally {
+    ctx.fs.close(fd)
+  }
+}
+
+/** Removes uncommitted cleaner output and finishes committed swaps; true when anything changed. */
+function finishCleanerSwaps(ctx: SegmentContext): boolean {
+  const { fs, logger } = ctx
+  let changed = false
+  const swaps: number[] = []
+  for (const name of fs.readdir(ctx.dir)) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed?.suffix === SegmentFile.cleaned) {
+      fs.unlink(join(ctx.dir, name))
+      changed = true
+    } else if (parsed?.suffix === SegmentFile.swap) swaps.push(parsed.baseOffset)
+  }
+  for (const base of swaps.sort((a, b) => a - b)) {
+    const swapPath = join(ctx.dir, segmentFileName(base, SegmentFile.swap))
+    const end = nextOffsetOfFile(ctx, swapPath, base)
+    logger.info({ dir: ctx.dir, baseOffset: base, nextOffset: end }, 'finishing an interrupted cleaner swap')
+    for (const name of fs.readdir(ctx.dir)) {
+      const parsed = parseSegmentFileName(name)
+      if (parsed === undefined || parsed.suffix === SegmentFile.swap || parsed.suffix === SegmentFile.cleaned)
+        continue
+      if (parsed.baseOffset >= base && parsed.baseOffset < end) fs.unlink(join(ctx.dir, name))
+    }
+    fs.rename(swapPath, join(ctx.dir, segmentFileName(base, SegmentFile.log)))
+    changed = true
+  }
+  return changed
+}
+
 export function loadPartition(ctx: SegmentContext, config: LogConfig, clean: boolean): LoadedPartition {
   const { fs, logger } = ctx
-  let repaired = false
+  let repaired = finishCleanerSwaps(ctx)
   const names = fs.readdir(ctx.dir)
   const logBases = new Set<number>()
   for (const name of names) {

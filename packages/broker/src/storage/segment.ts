@@ -148,6 +148,42 @@ export class Segment implements RollCandidate, RetentionCandidate {
   }
 
   /**
+   * A sealed segment made by the log cleaner: its log (already fsynced, renamed to `<base>.log`)
+   * is open as `logFd`, and `indexer` indexed it batch by batch with the append path's rule, so the
+   * index files written here are the ones a rebuild would give. They are fsynced by the next
+   * group commit (a sealed segment with dirty indexes needs a sync); until then a crash rebuilds
+   * them.
+   */
+  static fromCleaned(
+    ctx: SegmentContext,
+    cleaned: {
+      readonly baseOffset: number
+      readonly logFd: number
+      readonly indexer: SegmentIndexer
+      readonly size: number
+      readonly nextOffset: number
+      readonly firstBatchTimestamp: number
+      readonly lastModifiedMs: number
+    },
+  ): Segment {
+    const { fs } = ctx
+    const segment = new Segment(ctx, cleaned.baseOffset, cleaned.logFd, cleaned.indexer, ctx.clock())
+    segment.size = cleaned.size
+    segment.syncedSize = cleaned.size
+    segment.nextOffset = cleaned.nextOffset
+    segment.firstBatchTimestamp = cleaned.firstBatchTimestamp
+    segment.lastModifiedMs = cleaned.lastModifiedMs
+    segment.sealed = true
+    segment.indexFd = fs.open(segment.indexPath, OpenFlags.createOrTruncate)
+    segment.timeIndexFd = fs.open(segment.timeIndexPath, OpenFlags.createOrTruncate)
+    segment.indexesDirty = true
+    segment.indexWrites++
+    fs.write(segment.indexFd, segment.offsetIndex.toBytes(), 0)
+    fs.write(segment.timeIndexFd, segment.timeIndex.toBytes(), 0)
+    return segment
+  }
+
+  /**
    * Opens an existing segment. `expectedFirstOffset` is the previous segment's next offset: no
    * batch may start below it. `active` keeps the index files open for appends; otherwise the
    * segment is sealed.
@@ -417,6 +453,30 @@ export class Segment implements RollCandidate, RetentionCandidate {
     }
   }
 
+  /**
+   * Every batch of the segment, in order, each a view of one whole batch; read in 1 MiB chunks
+   * (a larger batch is read alone). For the log cleaner, which reads sealed segments only.
+   */
+  *batches(): Generator<Buffer> {
+    const end = this.size
+    let pos = 0
+    while (pos < end) {
+      let chunk = readAt(this.ctx.fs, this.logFd!, pos, Math.min(SCAN_CHUNK, end - pos))
+      if (chunk.length < BATCH_HEADER_SIZE) throw new Error(`segment ${this.logPath}: short read at ${pos}`)
+      const first = batchSize(chunk, 0)
+      if (first > chunk.length) chunk = readAt(this.ctx.fs, this.logFd!, pos, first)
+      let off = 0
+      while (off + BATCH_HEADER_SIZE <= chunk.length) {
+        const size = batchSize(chunk, off)
+        if (size < BATCH_HEADER_SIZE || off + size > chunk.length) break
+        yield chunk.subarray(off, off + size)
+        off += size
+      }
+      if (off === 0) throw new Error(`segment ${this.logPath}: no whole batch at ${pos}`)
+      pos += off
+    }
+  }
+
   /** `length` bytes of the log from `position` (one positioned read; callers slice batches out of it). */
   readAt(position: number, length: number): Buffer {
     return readAt(this.ctx.fs, this.logFd!, position, length)
@@ -479,10 +539,18 @@ export class Segment implements RollCandidate, RetentionCandidate {
 
   /** Removes the segment (in the background): wait for running fsyncs, close, remove the files. */
   async destroy(): Promise<void> {
+    await this.retire()
+    for (const path of this.files()) await this.ctx.fs.removeTree(path)
+  }
+
+  /**
+   * Stops using the segment without touching its files (the cleaner replaced it and removes the
+   * files itself): no more syncs, wait for a running one, close.
+   */
+  async retire(): Promise<void> {
     this.destroyed = true
     while (this.syncing !== undefined) await this.syncing.catch(() => {})
     this.close()
-    for (const path of this.files()) await this.ctx.fs.removeTree(path)
   }
 
   close(): void {

@@ -116,6 +116,12 @@ export class PartitionTailCache {
     return true
   }
 
+  /** Drops the batches below `offset` (the log cleaner rewrote them); the run stays contiguous. */
+  dropBelow(offset: number): void {
+    while (this.head < this.entries.length && this.entries[this.head].baseOffset < offset) this.evictOldest()
+    if (this.head >= this.entries.length) this.clear()
+  }
+
   clear(): void {
     this.budget.usedBytes -= this.bytes
     this.bytes = 0

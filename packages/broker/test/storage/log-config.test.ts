@@ -19,7 +19,31 @@ describe('log config', () => {
       indexIntervalBytes: 4096,
       maxMessageBytes: 1048588,
       cleanupPolicy: 'delete',
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+      deleteRetentionMs: 86400000,
     })
+  })
+
+  it('maps the compaction configs, Long.MAX_VALUE included', () => {
+    const r = logConfigFromTopicConfigs({
+      'cleanup.policy': 'compact',
+      'min.cleanable.dirty.ratio': '0.01',
+      'min.compaction.lag.ms': '1000',
+      'max.compaction.lag.ms': '9223372036854775807',
+      'delete.retention.ms': '0',
+    })
+    assert.ok(r.ok)
+    if (!r.ok) return
+    assert.equal(r.config.cleanupPolicy, CleanupPolicy.compact)
+    assert.equal(r.config.minCleanableDirtyRatio, 0.01)
+    assert.equal(r.config.minCompactionLagMs, 1000)
+    assert.equal(r.config.maxCompactionLagMs, Number.MAX_SAFE_INTEGER)
+    assert.equal(r.config.deleteRetentionMs, 0)
+    assert.equal(logConfigFromTopicConfigs({ 'min.cleanable.dirty.ratio': '1.5' }).ok, false)
+    assert.equal(logConfigFromTopicConfigs({ 'min.cleanable.dirty.ratio': 'dirty' }).ok, false)
+    assert.equal(logConfigFromTopicConfigs({ 'max.compaction.lag.ms': '0' }).ok, false)
   })
 
   it('maps Kafka topic config names, ignoring the ones storage does not use', () => {
