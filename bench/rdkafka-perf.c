@@ -7,17 +7,47 @@
  *   consume <brokers> <topic> <partitions> <count> [key=value ...]
  *       reads <count> records from the start of partitions 0..n-1 (assign, no group); prints
  *       the same JSON fields.
+ *   latency <brokers> <topic> <rate> <count> <size> <warmup>
+ *       sends <count> records of <size> bytes at <rate> per second (linger.ms=0, acks=1), each
+ *       stamped with its scheduled send time (CLOCK_MONOTONIC), while a consumer thread reads
+ *       partition 0 (assign: it joins no group, though librdkafka still looks up the coordinator
+ *       of its group.id) and measures receive - scheduled send; stamping the
+ *       schedule rather than the actual send keeps a stalled client in the figures. The first
+ *       <warmup> records are not counted. Prints percentiles in milliseconds.
+ *   version
+ *       prints {"mode":"version","librdkafka":...}: the library this binary runs with.
+ *   mock <partitions> <topic> ...
+ *       hosts librdkafka's mock cluster (one broker) with the topics created, prints
+ *       {"mode":"mock","bootstrap":...} and serves until its standard input closes.
+ * Every JSON line carries cpuSeconds: the CPU time (user + system, all threads) of this process.
  */
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static long delivered = 0, failed = 0;
@@ -73,8 +103,10 @@ static int produce(const char *brokers, const char *topic, long count, int size,
   }
   rd_kafka_flush(rk, 120000);
   double secs = now() - start;
-  printf("{\"mode\":\"produce\",\"records\":%ld,\"failed\":%ld,\"bytes\":%ld,\"seconds\":%.3f,\"msgPerSec\":%.0f,\"mbPerSec\":%.1f}\n",
-         delivered, failed, delivered * (long)size, secs, delivered / secs, delivered * (double)size / secs / 1e6);
+  printf("{\"mode\":\"produce\",\"records\":%ld,\"failed\":%ld,\"bytes\":%ld,\"seconds\":%.3f,\"msgPerSec\":%.0f,\"mbPerSec\":%.1f,"
+         "\"cpuSeconds\":%.3f}\n",
+         delivered, failed, delivered * (long)size, secs, delivered / secs, delivered * (double)size / secs / 1e6,
+         cpu_seconds());
   rd_kafka_destroy(rk);
   free(payload);
   return failed ? 1 : 0;
@@ -119,12 +151,155 @@ static int consume(const char *brokers, const char *topic, int partitions, long 
     rd_kafka_message_destroy(m);
   }
   double secs = now() - start;
-  printf("{\"mode\":\"consume\",\"records\":%ld,\"bytes\":%ld,\"seconds\":%.3f,\"msgPerSec\":%.0f,\"mbPerSec\":%.1f}\n",
-         got, bytes, secs, got / secs, bytes / secs / 1e6);
+  printf("{\"mode\":\"consume\",\"records\":%ld,\"bytes\":%ld,\"seconds\":%.3f,\"msgPerSec\":%.0f,\"mbPerSec\":%.1f,"
+         "\"cpuSeconds\":%.3f}\n",
+         got, bytes, secs, got / secs, bytes / secs / 1e6, cpu_seconds());
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return got == count ? 0 : 1;
+}
+
+struct latency_run {
+  rd_kafka_t *consumer;
+  long count, warmup, got, counted;
+  int64_t *nanos; /* receive - scheduled send of each counted record */
+  double deadline;
+};
+
+static void *latency_consume(void *arg) {
+  struct latency_run *run = arg;
+  while (run->got < run->count && now() < run->deadline) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(run->consumer, 100);
+    if (!m) continue;
+    if (!m->err && m->len >= 16) {
+      int64_t received = now_ns(), sent, seq;
+      memcpy(&sent, m->payload, 8);
+      memcpy(&seq, (char *)m->payload + 8, 8);
+      run->got++;
+      if (seq >= run->warmup) run->nanos[run->counted++] = received - sent;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return NULL;
+}
+
+static int cmp_int64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest value with at least q of the samples at or below it. */
+static double percentile_ms(const int64_t *sorted, long n, double q) {
+  if (n == 0) return 0;
+  long rank = (long)(q * n + 0.999999999);
+  if (rank < 1) rank = 1;
+  return sorted[rank - 1] / 1e6;
+}
+
+static int latency(const char *brokers, const char *topic, int rate, long count, int size, long warmup) {
+  char err[512];
+  if (size < 16) size = 16;
+  rd_kafka_conf_t *cconf = rd_kafka_conf_new();
+  set(cconf, "bootstrap.servers", brokers);
+  set(cconf, "group.id", "runnel-bench-unused");
+  set(cconf, "enable.auto.commit", "false");
+  rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+  if (!consumer) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(consumer, list);
+
+  rd_kafka_conf_t *pconf = rd_kafka_conf_new();
+  set(pconf, "bootstrap.servers", brokers);
+  set(pconf, "acks", "1");
+  set(pconf, "linger.ms", "0");
+  rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
+  rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  if (!producer) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+
+  struct latency_run run = {consumer, count, warmup, 0, 0, calloc(count, sizeof(int64_t)), 0};
+  run.deadline = now() + (double)count / rate + 30;
+  pthread_t thread;
+  pthread_create(&thread, NULL, latency_consume, &run);
+
+  char *payload = malloc(size);
+  for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
+  int64_t start = now_ns() + 200000000; /* let both clients connect first */
+  for (long i = 0; i < count; i++) {
+    int64_t due = start + (int64_t)(i * (1e9 / rate));
+    struct timespec ts = {due / 1000000000, due % 1000000000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
+    }
+    int64_t seq = i;
+    memcpy(payload, &due, 8);
+    memcpy(payload + 8, &seq, 8);
+    for (;;) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                                RD_KAFKA_V_VALUE(payload, size),
+                                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer, 1);
+        continue;
+      }
+      fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
+      return 1;
+    }
+    rd_kafka_poll(producer, 0);
+  }
+  rd_kafka_flush(producer, 30000);
+  pthread_join(thread, NULL);
+  qsort(run.nanos, run.counted, sizeof(int64_t), cmp_int64);
+  printf("{\"mode\":\"latency\",\"records\":%ld,\"counted\":%ld,\"failed\":%ld,\"rate\":%d,\"p50Ms\":%.3f,\"p99Ms\":%.3f,"
+         "\"p999Ms\":%.3f,\"maxMs\":%.3f,\"cpuSeconds\":%.3f}\n",
+         run.got, run.counted, failed, rate, percentile_ms(run.nanos, run.counted, 0.5),
+         percentile_ms(run.nanos, run.counted, 0.99), percentile_ms(run.nanos, run.counted, 0.999),
+         run.counted ? run.nanos[run.counted - 1] / 1e6 : 0, cpu_seconds());
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  rd_kafka_destroy(producer);
+  free(run.nanos);
+  free(payload);
+  return run.got == count && !failed ? 0 : 1;
+}
+
+static int mock(int partitions, int topics, char **names) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "log_level", "4"); /* this handle only hosts the cluster: no notice about bootstrap.servers */
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+  rd_kafka_mock_cluster_t *mcluster = rd_kafka_mock_cluster_new(rk, 1);
+  if (!mcluster) {
+    fprintf(stderr, "mock cluster: could not start\n");
+    return 2;
+  }
+  for (int i = 0; i < topics; i++) {
+    rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mcluster, names[i], partitions, 1);
+    if (e) {
+      fprintf(stderr, "mock topic %s: %s\n", names[i], rd_kafka_err2str(e));
+      return 2;
+    }
+  }
+  printf("{\"mode\":\"mock\",\"bootstrap\":\"%s\"}\n", rd_kafka_mock_cluster_bootstraps(mcluster));
+  fflush(stdout);
+  char buf[256];
+  while (read(0, buf, sizeof buf) > 0) {
+  }
+  rd_kafka_mock_cluster_destroy(mcluster);
+  rd_kafka_destroy(rk);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -132,7 +307,17 @@ int main(int argc, char **argv) {
     return produce(argv[2], argv[3], atol(argv[4]), atoi(argv[5]), argv[6], argc > 7 ? argv[7] : "none");
   if (argc >= 6 && strcmp(argv[1], "consume") == 0)
     return consume(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), argc - 6, argv + 6);
+  if (argc >= 8 && strcmp(argv[1], "latency") == 0)
+    return latency(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), atoi(argv[6]), atol(argv[7]));
+  if (argc >= 2 && strcmp(argv[1], "version") == 0) {
+    printf("{\"mode\":\"version\",\"librdkafka\":\"%s\"}\n", rd_kafka_version_str());
+    return 0;
+  }
+  if (argc >= 4 && strcmp(argv[1], "mock") == 0) return mock(atoi(argv[2]), argc - 3, argv + 3);
   fprintf(stderr, "usage: rdkafka-perf produce <brokers> <topic> <count> <size> <acks> [compression]\n"
-                  "       rdkafka-perf consume <brokers> <topic> <partitions> <count>\n");
+                  "       rdkafka-perf consume <brokers> <topic> <partitions> <count> [key=value ...]\n"
+                  "       rdkafka-perf latency <brokers> <topic> <rate> <count> <size> <warmup>\n"
+                  "       rdkafka-perf version\n"
+                  "       rdkafka-perf mock <partitions> <topic> ...\n");
   return 2;
 }

@@ -1,0 +1,500 @@
+// The benchmark's cases. Each run gets a fresh topic (one partition) and is measured from the
+// outside too: the broker's CPU and run-queue wait (per thread, from /proc) and the time it
+// spent answering requests (its /metrics), over the window in which the load generator ran.
+import { join } from 'node:path'
+import { type BrokerProcess, requestSeconds } from './broker-process.ts'
+import { diffTimes, loadAverage, type ProcessTimes, processTimes } from './proc-stats.ts'
+import { runTool, start, waitExit } from './processes.ts'
+import { type MockCluster, type RdkafkaTool, startMock } from './rdkafka.ts'
+import { createTopics } from './topics.ts'
+
+export interface Counts {
+  runs: number
+  rdkafkaProduce100: number
+  rdkafkaProduce1k: number
+  platformaticProduce100: number
+  platformaticProduce1k: number
+  latencyRate: number
+  latencyRecords: number
+  latencyWarmup: number
+}
+
+export const FULL: Counts = {
+  runs: 3,
+  rdkafkaProduce100: 2_000_000,
+  rdkafkaProduce1k: 500_000,
+  platformaticProduce100: 500_000,
+  platformaticProduce1k: 100_000,
+  latencyRate: 5000,
+  latencyRecords: 35_000, // 7 s at 5,000/s, of which the first second is warm-up
+  latencyWarmup: 5000,
+}
+
+export const QUICK: Counts = {
+  runs: 1,
+  rdkafkaProduce100: 300_000,
+  rdkafkaProduce1k: 50_000,
+  platformaticProduce100: 100_000,
+  platformaticProduce1k: 20_000,
+  latencyRate: 5000,
+  latencyRecords: 10_000,
+  latencyWarmup: 2500,
+}
+
+export type Client = 'librdkafka' | '@platformatic/kafka'
+export type Target = 'runnel' | 'librdkafka mock'
+
+export interface Context {
+  repoRoot: string
+  broker: BrokerProcess
+  rdkafka: RdkafkaTool | undefined
+  counts: Counts
+  /** Topics already holding `records` records of `size` bytes, by `${size}x${records}`. */
+  filled: Map<string, string[]>
+}
+
+/** What one run measured. Rates are per second of the run's own clock (the tool's). */
+export interface RunMeasure {
+  run: number
+  topic: string
+  /** The load generator's result line (msgPerSec, mbPerSec, p50Ms, ...). */
+  tool: Record<string, unknown>
+  /** Wall time of the measured window (the tool's timed part when it reports its start). */
+  windowSeconds: number
+  /** The window on the monotonic clock, in µs (what V8 stamps profile samples with). */
+  windowUs: [number, number]
+  /** The broker's (or the mock's) threads over the window. */
+  server: ProcessTimes
+  /** Seconds the broker spent answering each API over the window (Runnel only). */
+  apiSeconds?: Record<string, number>
+  /** The client's own CPU seconds (all its threads; both processes for platformatic latency). */
+  clientCpuSeconds: number
+  load1: number
+}
+
+export interface Case {
+  id: string
+  group: string
+  client: Client
+  target: Target
+  kind: 'produce' | 'consume' | 'latency'
+  size: number
+  acks?: 1 | -1
+  records: (c: Counts) => number
+  needsRdkafka: boolean
+  run(ctx: Context, run: number): Promise<RunMeasure>
+}
+
+export const GROUPS = [
+  'rdkafka-produce',
+  'mock',
+  'rdkafka-consume',
+  'platformatic-produce',
+  'platformatic-consume',
+  'latency',
+] as const
+
+const TOOL_TIMEOUT_MS = 180_000
+const sizeName = (size: number) => (size === 1024 ? '1k' : `${size}b`)
+
+function node(ctx: Context, args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', join(ctx.repoRoot, 'bench/platformatic-perf.ts'), ...args]]
+}
+
+/** Platformatic's records per send(): about 256 KiB a request, well under max.message.bytes. */
+const platformaticBatch = (size: number) => Math.max(1, Math.floor((256 * 1024) / (size + 12)))
+const PLATFORMATIC_INFLIGHT = 4
+
+interface Window {
+  begin(): void
+  end(): Promise<Omit<RunMeasure, 'run' | 'topic' | 'tool' | 'clientCpuSeconds'>>
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
+
+/** Measures the server process (and, for Runnel, its request time) between begin() and end(). */
+function measureWindow(serverPid: number, httpPort: number | undefined): Window {
+  let t0 = performance.now()
+  let t0Us = monotonicUs()
+  let times = processTimes(serverPid)
+  let api: Promise<Record<string, number>> | undefined =
+    httpPort === undefined ? undefined : requestSeconds(httpPort)
+  return {
+    begin() {
+      t0 = performance.now()
+      t0Us = monotonicUs()
+      times = processTimes(serverPid)
+      if (httpPort !== undefined) api = requestSeconds(httpPort)
+    },
+    async end() {
+      const windowSeconds = (performance.now() - t0) / 1000
+      const windowUs: [number, number] = [t0Us, monotonicUs()]
+      const server = diffTimes(processTimes(serverPid), times)
+      let apiSeconds: Record<string, number> | undefined
+      if (httpPort !== undefined && api) {
+        const [before, after] = [await api, await requestSeconds(httpPort)]
+        apiSeconds = {}
+        for (const [k, v] of Object.entries(after)) apiSeconds[k] = v - (before[k] ?? 0)
+      }
+      return { windowSeconds, windowUs, server, apiSeconds, load1: loadAverage()[0] }
+    },
+  }
+}
+
+/** Runs one load generator against a server process, measuring the window it reports. */
+async function measuredTool(
+  command: string,
+  args: string[],
+  serverPid: number,
+  httpPort: number | undefined,
+  run: number,
+  topic: string,
+): Promise<RunMeasure> {
+  const window = measureWindow(serverPid, httpPort)
+  const { result } = await runTool(command, args, TOOL_TIMEOUT_MS, (line) => {
+    if (line.start === true) window.begin()
+  })
+  return {
+    run,
+    topic,
+    tool: result,
+    clientCpuSeconds: Number(result.cpuSeconds ?? 0),
+    ...(await window.end()),
+  }
+}
+
+const topicName = (c: Case, run: number) => `bench-${c.id}-r${run}`
+
+/** A topic already holding `records` records of `size` bytes (for consumers), made if needed. */
+async function filledTopic(ctx: Context, size: number, records: number, run: number): Promise<string> {
+  const key = `${size}x${records}`
+  const have = ctx.filled.get(key) ?? []
+  if (have[run - 1]) return have[run - 1]
+  const topic = `bench-fill-${key}-r${run}`
+  await createTopics(ctx.broker.bootstrap, [topic])
+  if (ctx.rdkafka) {
+    await runTool(
+      ctx.rdkafka.binary,
+      ['produce', ctx.broker.bootstrap, topic, String(records), String(size), '1'],
+      TOOL_TIMEOUT_MS,
+    )
+  } else {
+    const [cmd, args] = node(ctx, [
+      'produce',
+      ctx.broker.bootstrap,
+      topic,
+      String(records),
+      String(size),
+      '1',
+      String(platformaticBatch(size)),
+      String(PLATFORMATIC_INFLIGHT),
+    ])
+    await runTool(cmd, args, TOOL_TIMEOUT_MS)
+  }
+  remember(ctx, size, records, run, topic)
+  return topic
+}
+
+function remember(ctx: Context, size: number, records: number, run: number, topic: string): void {
+  const key = `${size}x${records}`
+  const list = ctx.filled.get(key) ?? []
+  list[run - 1] = topic
+  ctx.filled.set(key, list)
+}
+
+function rdkafkaProduce(size: number, acks: 1 | -1, records: (c: Counts) => number): Case {
+  const c: Case = {
+    id: `rdkafka-produce-${sizeName(size)}-acks${acks === 1 ? '1' : 'all'}`,
+    group: 'rdkafka-produce',
+    client: 'librdkafka',
+    target: 'runnel',
+    kind: 'produce',
+    size,
+    acks,
+    records,
+    needsRdkafka: true,
+    async run(ctx, run) {
+      const topic = topicName(c, run)
+      const n = records(ctx.counts)
+      await createTopics(ctx.broker.bootstrap, [topic])
+      const m = await measuredTool(
+        ctx.rdkafka!.binary,
+        ['produce', ctx.broker.bootstrap, topic, String(n), String(size), acks === 1 ? '1' : 'all'],
+        ctx.broker.pid,
+        ctx.broker.httpPort,
+        run,
+        topic,
+      )
+      if (acks === 1) remember(ctx, size, n, run, topic)
+      return m
+    },
+  }
+  return c
+}
+
+function mockProduce(size: number, records: (c: Counts) => number): Case {
+  const c: Case = {
+    id: `mock-produce-${sizeName(size)}-acks1`,
+    group: 'mock',
+    client: 'librdkafka',
+    target: 'librdkafka mock',
+    kind: 'produce',
+    size,
+    acks: 1,
+    records,
+    needsRdkafka: true,
+    async run(ctx, run) {
+      const topic = topicName(c, run)
+      // A fresh mock cluster for each run, in its own process, like the broker under test.
+      const mock: MockCluster = await startMock(ctx.rdkafka!, [topic])
+      try {
+        return await measuredTool(
+          ctx.rdkafka!.binary,
+          ['produce', mock.bootstrap, topic, String(records(ctx.counts)), String(size), '1'],
+          mock.pid,
+          undefined,
+          run,
+          topic,
+        )
+      } finally {
+        await mock.stop()
+      }
+    },
+  }
+  return c
+}
+
+function rdkafkaConsume(size: number, records: (c: Counts) => number): Case {
+  const c: Case = {
+    id: `rdkafka-consume-${sizeName(size)}`,
+    group: 'rdkafka-consume',
+    client: 'librdkafka',
+    target: 'runnel',
+    kind: 'consume',
+    size,
+    records,
+    needsRdkafka: true,
+    async run(ctx, run) {
+      const n = records(ctx.counts)
+      const topic = await filledTopic(ctx, size, n, run)
+      return measuredTool(
+        ctx.rdkafka!.binary,
+        ['consume', ctx.broker.bootstrap, topic, '1', String(n)],
+        ctx.broker.pid,
+        ctx.broker.httpPort,
+        run,
+        topic,
+      )
+    },
+  }
+  return c
+}
+
+function platformaticProduce(size: number, records: (c: Counts) => number): Case {
+  const c: Case = {
+    id: `platformatic-produce-${sizeName(size)}-acks1`,
+    group: 'platformatic-produce',
+    client: '@platformatic/kafka',
+    target: 'runnel',
+    kind: 'produce',
+    size,
+    acks: 1,
+    records,
+    needsRdkafka: false,
+    async run(ctx, run) {
+      const topic = topicName(c, run)
+      const n = records(ctx.counts)
+      await createTopics(ctx.broker.bootstrap, [topic])
+      const [cmd, args] = node(ctx, [
+        'produce',
+        ctx.broker.bootstrap,
+        topic,
+        String(n),
+        String(size),
+        '1',
+        String(platformaticBatch(size)),
+        String(PLATFORMATIC_INFLIGHT),
+      ])
+      const m = await measuredTool(cmd, args, ctx.broker.pid, ctx.broker.httpPort, run, topic)
+      remember(ctx, size, n, run, topic)
+      return m
+    },
+  }
+  return c
+}
+
+function platformaticConsume(size: number, records: (c: Counts) => number): Case {
+  const c: Case = {
+    id: `platformatic-consume-${sizeName(size)}`,
+    group: 'platformatic-consume',
+    client: '@platformatic/kafka',
+    target: 'runnel',
+    kind: 'consume',
+    size,
+    records,
+    needsRdkafka: false,
+    async run(ctx, run) {
+      const n = records(ctx.counts)
+      const topic = await filledTopic(ctx, size, n, run)
+      const [cmd, args] = node(ctx, ['consume', ctx.broker.bootstrap, topic, String(n), String(1024 * 1024)])
+      return measuredTool(cmd, args, ctx.broker.pid, ctx.broker.httpPort, run, topic)
+    },
+  }
+  return c
+}
+
+function rdkafkaLatency(size: number): Case {
+  const c: Case = {
+    id: `latency-rdkafka-${sizeName(size)}`,
+    group: 'latency',
+    client: 'librdkafka',
+    target: 'runnel',
+    kind: 'latency',
+    size,
+    acks: 1,
+    records: (k) => k.latencyRecords,
+    needsRdkafka: true,
+    async run(ctx, run) {
+      const topic = topicName(c, run)
+      const k = ctx.counts
+      await createTopics(ctx.broker.bootstrap, [topic])
+      return measuredTool(
+        ctx.rdkafka!.binary,
+        [
+          'latency',
+          ctx.broker.bootstrap,
+          topic,
+          String(k.latencyRate),
+          String(k.latencyRecords),
+          String(size),
+          String(k.latencyWarmup),
+        ],
+        ctx.broker.pid,
+        ctx.broker.httpPort,
+        run,
+        topic,
+      )
+    },
+  }
+  return c
+}
+
+function platformaticLatency(size: number): Case {
+  const c: Case = {
+    id: `latency-platformatic-${sizeName(size)}`,
+    group: 'latency',
+    client: '@platformatic/kafka',
+    target: 'runnel',
+    kind: 'latency',
+    size,
+    acks: 1,
+    records: (k) => k.latencyRecords,
+    needsRdkafka: false,
+    async run(ctx, run) {
+      const topic = topicName(c, run)
+      const k = ctx.counts
+      const bootstrap = ctx.broker.bootstrap
+      await createTopics(bootstrap, [topic])
+      // Consumer and producer in two processes, as two services would be; both stamp with
+      // CLOCK_MONOTONIC, which all processes on the machine share.
+      const window = measureWindow(ctx.broker.pid, ctx.broker.httpPort)
+      let consumerResult: Record<string, unknown> | undefined
+      let signalReady: () => void = () => {}
+      const ready = new Promise<void>((resolve) => {
+        signalReady = resolve
+      })
+      const [ccmd, cargs] = node(ctx, [
+        'latency-consume',
+        bootstrap,
+        topic,
+        String(k.latencyRecords),
+        String(k.latencyWarmup),
+      ])
+      const consumer = start(ccmd, cargs, {
+        onJson: (line) => {
+          if (line.ready === true) signalReady()
+          if (line.mode === 'latency') consumerResult = line
+        },
+      })
+      const timeoutMs = (k.latencyRecords / k.latencyRate) * 1000 + 60_000
+      try {
+        await Promise.race([
+          ready,
+          consumer.exited.then((code) =>
+            Promise.reject(new Error(`latency consumer exited with ${code}: ${consumer.stderr()}`)),
+          ),
+          new Promise<never>((_, reject) => {
+            setTimeout(() => reject(new Error('latency consumer not ready within 30 s')), 30_000).unref()
+          }),
+        ])
+        window.begin()
+        const [pcmd, pargs] = node(ctx, [
+          'latency-produce',
+          bootstrap,
+          topic,
+          String(k.latencyRate),
+          String(k.latencyRecords),
+          String(size),
+        ])
+        const produced = await runTool(pcmd, pargs, timeoutMs)
+        const code = await waitExit(consumer, 30_000, 'latency consumer')
+        if (code !== 0 || !consumerResult)
+          throw new Error(`latency consumer ended with ${code}: ${consumer.stderr()}`)
+        return {
+          run,
+          topic,
+          tool: consumerResult,
+          clientCpuSeconds: Number(consumerResult.cpuSeconds ?? 0) + Number(produced.result.cpuSeconds ?? 0),
+          ...(await window.end()),
+        }
+      } finally {
+        if (consumer.child.exitCode === null) {
+          try {
+            process.kill(consumer.pid, 'SIGKILL')
+          } catch {
+            // gone meanwhile
+          }
+        }
+      }
+    },
+  }
+  return c
+}
+
+/**
+ * Before anything is measured: warms the broker's JIT and does its one-time work, such as
+ * creating __consumer_offsets on the first FindCoordinator (librdkafka's consumer asks even
+ * when it only assigns partitions), so no run pays for it.
+ */
+export async function warmUp(ctx: Context): Promise<void> {
+  const topic = 'bench-warmup'
+  const records = 200_000
+  await createTopics(ctx.broker.bootstrap, [topic])
+  if (ctx.rdkafka) {
+    const b = ctx.broker.bootstrap
+    await runTool(ctx.rdkafka.binary, ['produce', b, topic, String(records), '100', '1'], TOOL_TIMEOUT_MS)
+    await runTool(ctx.rdkafka.binary, ['consume', b, topic, '1', String(records)], TOOL_TIMEOUT_MS)
+  }
+  const [pcmd, pargs] = node(ctx, ['produce', ctx.broker.bootstrap, topic, '20000', '100', '1', '1000', '4'])
+  await runTool(pcmd, pargs, TOOL_TIMEOUT_MS)
+  const [ccmd, cargs] = node(ctx, ['consume', ctx.broker.bootstrap, topic, '20000', String(1024 * 1024)])
+  await runTool(ccmd, cargs, TOOL_TIMEOUT_MS)
+}
+
+export const CASES: readonly Case[] = [
+  rdkafkaProduce(100, 1, (k) => k.rdkafkaProduce100),
+  rdkafkaProduce(100, -1, (k) => k.rdkafkaProduce100),
+  rdkafkaProduce(1024, 1, (k) => k.rdkafkaProduce1k),
+  mockProduce(100, (k) => k.rdkafkaProduce100),
+  mockProduce(1024, (k) => k.rdkafkaProduce1k),
+  rdkafkaConsume(100, (k) => k.rdkafkaProduce100),
+  rdkafkaConsume(1024, (k) => k.rdkafkaProduce1k),
+  platformaticProduce(100, (k) => k.platformaticProduce100),
+  platformaticProduce(1024, (k) => k.platformaticProduce1k),
+  platformaticConsume(100, (k) => k.platformaticProduce100),
+  platformaticConsume(1024, (k) => k.platformaticProduce1k),
+  rdkafkaLatency(100),
+  rdkafkaLatency(1024),
+  platformaticLatency(100),
+  platformaticLatency(1024),
+]
