@@ -5,15 +5,21 @@
 //   - offsets contiguous from 0, each batch byte-for-byte one that was appended, in order, once;
 //   - nothing after a torn batch (every batch present validates), indexes consistent;
 //   - the log accepts appends afterwards and survives a clean restart unchanged.
+// The `compaction` workload writes keyed records to a compacted log and runs the log cleaner
+// alongside (each batch of its work interleaved with appends). Cleaning changes batches, so it is
+// checked record by record instead: every record present is the one appended at its offset, in
+// offset order, and for every key the latest record that must have survived (or a later one) is
+// there, unless it was a tombstone; nothing older comes back.
 import assert from 'node:assert/strict'
 import { fstatSync, rmSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import type { PartitionLog } from '../../src/storage/api.ts'
 import { CrashError, FaultyFileSystem } from '../../src/storage/faulty-file-system.ts'
 import { type FileSystem, nodeFileSystem } from '../../src/storage/file-system.ts'
-import { logConfig } from '../../src/storage/log-config.ts'
+import { CleanupPolicy, logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
 import type { DiskPartitionLog } from '../../src/storage/partition-log.ts'
+import { type KeyedRecord, keyedBatch, storedRecords } from './keyed-batch.ts'
 import { asStored, baseOffsetOf, batchId, lastOffsetOf, makeBatch } from './make-batch.ts'
 import { seededRandom } from './random.ts'
 import { tempDir } from './temp-dir.ts'
@@ -22,6 +28,13 @@ const T0 = 1_700_000_000_000
 const APPENDS = 120
 const config = logConfig({ segmentBytes: 4096, indexIntervalBytes: 512 })
 const deletesConfig = logConfig({ segmentBytes: 4096, indexIntervalBytes: 512, retentionBytes: 12_000 })
+const compactConfig = logConfig({
+  cleanupPolicy: CleanupPolicy.compact,
+  segmentBytes: 1500,
+  indexIntervalBytes: 256,
+  minCleanableDirtyRatio: 0.2,
+  deleteRetentionMs: 0, // tombstones go at the second cleaning that sees them
+})
 
 interface Ledger {
   /** Input bytes of every append attempted, in order (ids are their positions). */
@@ -42,6 +55,10 @@ interface Ledger {
    * first remaining segment, which is one of these.
    */
   segmentBases: Set<number>
+  /** The compaction workload: the record of each offset an append was attempted at. */
+  records: Map<number, KeyedRecord>
+  /** Cleanings that completed (the compaction workload). */
+  cleanings: number
 }
 
 const newLedger = (): Ledger => ({
@@ -52,10 +69,15 @@ const newLedger = (): Ledger => ({
   durableLogStart: 0,
   maxLogStart: 0,
   segmentBases: new Set([0]),
+  records: new Map(),
+  cleanings: 0,
 })
 
-/** `deletes` adds DeleteRecords and size-based retention to the appends. */
-type Workload = 'appends' | 'deletes'
+/**
+ * `deletes` adds DeleteRecords and size-based retention to the appends; `compaction` appends keyed
+ * records to a compacted log while the cleaner runs.
+ */
+type Workload = 'appends' | 'deletes' | 'compaction'
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -83,6 +105,7 @@ async function workload(
   kind: Workload,
   ledger: Ledger,
 ): Promise<void> {
+  if (kind === 'compaction') return compactionWorkload(fs, dataDir, seed, ledger)
   const rng = seededRandom(seed)
   const pending: Promise<void>[] = []
   try {
@@ -131,6 +154,112 @@ async function workload(
   }
   await Promise.all(pending)
   for (let i = 0; i < 5; i++) await tick()
+}
+
+async function compactionWorkload(
+  fs: FaultyFileSystem,
+  dataDir: string,
+  seed: number,
+  ledger: Ledger,
+): Promise<void> {
+  const rng = seededRandom(seed)
+  const pending: Promise<unknown>[] = []
+  try {
+    // sliceMs 0: the cleaner yields after every batch, so appends land between any two of its steps.
+    const store = await openDiskLogStore({ dataDir, fs, clock: () => T0, cleaner: { sliceMs: 0 } })
+    const log = await store.createPartition('t', 0, compactConfig)
+    for (let i = 0; i < APPENDS && !fs.crashed; i++) {
+      const records: KeyedRecord[] = Array.from({ length: 1 + Math.floor(rng() * 3) }, (_, k) => ({
+        key: `k${Math.floor(rng() * 12)}`,
+        value: rng() < 0.1 ? null : `v${i}.${k}`,
+      }))
+      // Recorded before the append: one that fails after its bytes reached the file may survive.
+      const base = log.logEndOffset
+      for (const [k, record] of records.entries()) ledger.records.set(base + k, record)
+      const r = log.append(keyedBatch(records, {}, T0 + i))
+      if (r.kind !== 'appended') break
+      ledger.acknowledgedEnd = r.lastOffset + 1
+      if (rng() < 0.1) {
+        pending.push(
+          store.clean().then(
+            (c) => {
+              if (c.kind === 'cleaned') ledger.cleanings++
+            },
+            () => {},
+          ),
+        )
+      }
+      if (rng() < 0.3) {
+        const covers = log.logEndOffset
+        pending.push(
+          log.flush().then(
+            () => {
+              ledger.durableEnd = Math.max(ledger.durableEnd, covers)
+            },
+            () => {},
+          ),
+        )
+      }
+      if (rng() < 0.3) await tick()
+    }
+    await Promise.all(pending)
+    if (!fs.crashed) await store.close()
+  } catch (error) {
+    if (!(error instanceof CrashError) && !fs.crashed) throw error
+  }
+  await Promise.all(pending)
+  for (let i = 0; i < 5; i++) await tick()
+}
+
+async function checkCompactionRecovery(
+  dataDir: string,
+  ledger: Ledger,
+  powerLoss: boolean,
+  label: string,
+): Promise<void> {
+  const open = () =>
+    openDiskLogStore({ dataDir, fs: instantSyncFs, clock: () => T0, configFor: () => compactConfig })
+  const store = await open()
+  const log = store.getPartition('t', 0)
+  const mustHave = powerLoss ? ledger.durableEnd : ledger.acknowledgedEnd
+  if (log === undefined) {
+    assert.equal(mustHave, 0, `${label}: partition lost but offsets below ${mustHave} were acknowledged`)
+    await store.close()
+    return
+  }
+  assert.ok(log.logEndOffset >= mustHave, `${label}: log end ${log.logEndOffset} < acknowledged ${mustHave}`)
+  const records = storedRecords(log)
+  let previous = -1
+  const present = new Map<string | null, number>()
+  for (const r of records) {
+    assert.ok(r.offset > previous, `${label}: offset ${r.offset} after ${previous}`)
+    previous = r.offset
+    const appended = ledger.records.get(r.offset)
+    assert.deepEqual({ key: r.key, value: r.value }, appended, `${label}: record at ${r.offset}`)
+    present.set(r.key, r.offset)
+  }
+  const latest = new Map<string | null, number>()
+  for (const [offset, record] of ledger.records) if (offset < mustHave) latest.set(record.key, offset)
+  for (const [key, offset] of latest) {
+    const kept = present.get(key)
+    if (kept === undefined) {
+      assert.equal(ledger.records.get(offset)!.value, null, `${label}: key ${key} lost (latest at ${offset})`)
+    } else {
+      assert.ok(kept >= offset, `${label}: key ${key} went back to offset ${kept} from ${offset}`)
+    }
+  }
+  // Still a working log: appends, a cleaning, a clean restart.
+  const end = log.logEndOffset
+  assert.equal(log.append(keyedBatch([{ key: 'k0', value: 'after' }], {}, T0)).kind, 'appended', label)
+  assert.notEqual((await store.clean()).kind, 'aborted', `${label}: cleaning after recovery`)
+  const held = storedRecords(log)
+  await store.close()
+  const again = await open()
+  const reopened = again.getPartition('t', 0)!
+  assert.ok(again.wasCleanShutdown)
+  assert.deepEqual(storedRecords(reopened), held, `${label}: clean restart`)
+  assert.equal(reopened.logEndOffset, end + 1)
+  await again.close()
 }
 
 function readEverything(log: PartitionLog): Buffer[] {
@@ -228,8 +357,10 @@ async function countOperations(seed: number, kind: Workload): Promise<number> {
   const dir = tempDir({ memoryBacked: true })
   try {
     const fs = new FaultyFileSystem(instantSyncFs)
-    await workload(fs, dir.path, seed, kind, newLedger())
+    const ledger = newLedger()
+    await workload(fs, dir.path, seed, kind, ledger)
     assert.equal(fs.crashed, false)
+    if (kind === 'compaction') assert.ok(ledger.cleanings >= 2, `only ${ledger.cleanings} cleanings ran`)
     return fs.operations
   } finally {
     dir.remove()
@@ -249,7 +380,8 @@ async function crashRun(seed: number, kind: Workload, crashAt: number, powerLoss
     assert.ok(fs.crashed, `${label}: the crash point was never reached`)
     if (powerLoss) await fs.simulatePowerLoss()
     fs.releaseDescriptors()
-    await checkRecovery(dir.path, ledger, powerLoss, label)
+    if (kind === 'compaction') await checkCompactionRecovery(dir.path, ledger, powerLoss, label)
+    else await checkRecovery(dir.path, ledger, powerLoss, label)
   } finally {
     dir.remove()
   }
@@ -260,7 +392,7 @@ describe('crash injection', () => {
   const seedCount = Number(process.env.RUNNEL_STORAGE_CRASH_SEEDS ?? 3)
   const seeds = Array.from({ length: seedCount }, (_, i) => 11 + 12 * i)
   const POINTS = 30
-  for (const kind of ['appends', 'deletes'] as const) {
+  for (const kind of ['appends', 'deletes', 'compaction'] as const) {
     for (const powerLoss of [false, true]) {
       it(`${kind}: recovers from ${powerLoss ? 'power loss' : 'a process crash'} at random operations`, async () => {
         let runs = 0
