@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { buildBatch, CompressionType, decodeResponse, ErrorCode, encodeRequest } from '@runnel/protocol'
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import {
+  BrokerProcess,
+  freePort,
+  makeTempDir,
+  removeDir,
+  startTestBroker,
+  type TestBroker,
+} from '../helpers/broker.ts'
 import { rawFrame, WireClient } from '../helpers/wire-client.ts'
 
 const TOPIC = 'named-cases'
@@ -260,3 +267,81 @@ describe('named bad inputs', () => {
     }
   })
 })
+
+describe('a null where the schema forbids one', () => {
+  it('a null non-nullable string (a topic or resource name) closes the connection like any unparseable request, with no handler failure', async () => {
+    const dataDir = await makeTempDir('null-strings')
+    const broker = await BrokerProcess.start({ port: await freePort(), dataDir, logLevel: 'error' })
+    try {
+      // Each request names 'QQ'; its int16 length and bytes are replaced by -1 (null).
+      const cases: [number, number, Record<string, unknown>][] = [
+        [
+          0,
+          3,
+          { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'QQ', partitionData: [] }] },
+        ],
+        [
+          19,
+          4,
+          {
+            topics: [{ name: 'QQ', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+            timeoutMs: 1000,
+          },
+        ],
+        [
+          32,
+          3,
+          {
+            resources: [{ resourceType: 2, resourceName: 'QQ', configurationKeys: null }],
+            includeSynonyms: false,
+          },
+        ],
+        [33, 1, { resources: [{ resourceType: 2, resourceName: 'QQ', configs: [] }], validateOnly: true }],
+      ]
+      const outcomes: string[] = []
+      for (const [apiKey, version, body] of cases) {
+        const c = await WireClient.connect(broker.port)
+        try {
+          await c.write(
+            nullifyString(Buffer.concat(encodeRequest(apiKey as 0, version, 5, 'x', body as never)), 'QQ'),
+          )
+          const next = await c.next(CLOSE_WITHIN_MS)
+          outcomes.push(
+            `API ${apiKey} v${version}: ${'closed' in next ? 'closed' : 'frame' in next ? 'answered' : 'no answer'}`,
+          )
+        } finally {
+          c.close()
+        }
+      }
+      assert.deepEqual(
+        outcomes,
+        cases.map(([apiKey, version]) => `API ${apiKey} v${version}: closed`),
+      )
+      const failures = broker.output
+        .split('\n')
+        .filter((l) => /"level":(50|60)/.test(l))
+        .map(
+          (l) =>
+            /"api":"(\w+)","version":(\d+),"msg":"([^"]+)"/.exec(l)?.slice(1).join(' ') ?? l.slice(0, 160),
+        )
+      assert.deepEqual(failures, [], 'errors the broker logged')
+    } finally {
+      await broker.terminate()
+      await removeDir(dataDir)
+    }
+  })
+})
+
+/** Replaces the classic (int16-length) string `marker` in a request frame with a null string. */
+function nullifyString(frame: Buffer, marker: string): Buffer {
+  const encoded = Buffer.concat([Buffer.from([0, marker.length]), Buffer.from(marker)])
+  const at = frame.indexOf(encoded, 14)
+  assert.ok(at > 0, `${marker} not found in the frame`)
+  const out = Buffer.concat([
+    frame.subarray(0, at),
+    Buffer.from([0xff, 0xff]),
+    frame.subarray(at + encoded.length),
+  ])
+  out.writeInt32BE(out.length - 4, 0)
+  return out
+}
