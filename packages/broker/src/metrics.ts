@@ -5,7 +5,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface PartitionGaugeSource {
   /** Every partition with its log start and end offsets, read when /metrics is scraped. */
-  partitionOffsets(): Iterable<{ topic: string; partition: number; logStartOffset: number; logEndOffset: number }>
+  partitionOffsets(): Iterable<{
+    topic: string
+    partition: number
+    logStartOffset: number
+    logEndOffset: number
+  }>
 }
 
 export class BrokerMetrics {
@@ -69,7 +74,8 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.reset()
-        for (const p of source.partitionOffsets()) this.set({ topic: p.topic, partition: p.partition }, p.logEndOffset)
+        for (const p of source.partitionOffsets())
+          this.set({ topic: p.topic, partition: p.partition }, p.logEndOffset)
       },
     })
     new Gauge({
@@ -79,7 +85,8 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.reset()
-        for (const p of source.partitionOffsets()) this.set({ topic: p.topic, partition: p.partition }, p.logStartOffset)
+        for (const p of source.partitionOffsets())
+          this.set({ topic: p.topic, partition: p.partition }, p.logStartOffset)
       },
     })
     void logEnd

@@ -118,25 +118,51 @@ function primitiveCodec(f: FieldDescriptor, version: number, flexible: boolean):
       return { read: (r) => r.uuid(), write: (w, v) => w.uuid((v as string) ?? ZERO_UUID) }
     case 'string': {
       const fallback = nullable ? null : ''
+      // Kafka's parser refuses a null where the schema forbids one; so do we, so a handler
+      // never meets a null it was promised would not come.
+      const checked =
+        (read: (r: Reader) => string | null) =>
+        (r: Reader): string | null => {
+          const v = read(r)
+          if (v === null && !nullable) {
+            throw new ProtocolError(
+              'RUNNEL_PROTOCOL_MALFORMED',
+              `non-nullable field ${f.name} was serialized as null`,
+            )
+          }
+          return v
+        }
       return flexible
         ? {
-            read: (r) => r.compactNullableString(),
+            read: checked((r) => r.compactNullableString()),
             write: (w, v) => w.compactNullableString((v as string | null | undefined) ?? fallback),
           }
         : {
-            read: (r) => r.nullableString(),
+            read: checked((r) => r.nullableString()),
             write: (w, v) => w.nullableString((v as string | null | undefined) ?? fallback),
           }
     }
     case 'bytes': {
       const fallback = nullable ? null : EMPTY
+      const checked =
+        (read: (r: Reader) => Buffer | null) =>
+        (r: Reader): Buffer | null => {
+          const v = read(r)
+          if (v === null && !nullable) {
+            throw new ProtocolError(
+              'RUNNEL_PROTOCOL_MALFORMED',
+              `non-nullable field ${f.name} was serialized as null`,
+            )
+          }
+          return v
+        }
       return flexible
         ? {
-            read: (r) => r.compactNullableBytes(),
+            read: checked((r) => r.compactNullableBytes()),
             write: (w, v) => w.compactNullableBytes((v as Buffer | null | undefined) ?? fallback),
           }
         : {
-            read: (r) => r.nullableBytes(),
+            read: checked((r) => r.nullableBytes()),
             write: (w, v) => w.nullableBytes((v as Buffer | null | undefined) ?? fallback),
           }
     }

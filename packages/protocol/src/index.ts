@@ -1,5 +1,6 @@
 // Public surface of @runnel/protocol: the Kafka wire codec. No I/O.
 export { apiDescriptor, descriptorsByKey, isFlexible, type MessageCodec, messageCodec } from './codec.ts'
+export * from './compression/index.ts'
 export { ProtocolError, ProtocolErrorCode, RunnelError, type RunnelErrorOptions } from './errors.ts'
 export {
   type AnyApiKey,
@@ -18,7 +19,6 @@ export { ErrorCode, errorTable } from './generated/errors.generated.ts'
 export * from './generated/types.generated.ts'
 export { Reader } from './primitives/reader.ts'
 export { Writer } from './primitives/writer.ts'
-export * from './compression/index.ts'
 export * from './records/index.ts'
 export { type Records, recordsLength } from './records-field.ts'
 export type {

@@ -251,6 +251,16 @@ describe('malformed input', () => {
     assert.throws(() => decodeRequest(w.toBuffer()), { code: 'RUNNEL_PROTOCOL_MALFORMED' })
   })
 
+  it('rejects a null in a string the schema says is never null, naming the field', () => {
+    // CreateTopics v0: topics[0].name is a non-nullable string; -1 is a null.
+    const w = new Writer()
+    w.int16(19).int16(0).int32(1).nullableString('c').int32(1).int16(-1)
+    assert.throws(() => decodeRequest(w.toBuffer()), {
+      code: 'RUNNEL_PROTOCOL_MALFORMED',
+      message: 'non-nullable field name was serialized as null',
+    })
+  })
+
   it('rejects unknown API keys and versions with their own codes', () => {
     const w = new Writer()
     w.int16(999).int16(0).int32(1).nullableString(null)

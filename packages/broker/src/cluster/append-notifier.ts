@@ -19,16 +19,18 @@ export class AppendNotifier {
   }
 
   /**
-   * Resolves on the first append to any of `keys`, or after `timeoutMs`, or when the signal
-   * aborts. Returns true when woken by an append.
+   * Resolves on the first append to any of `keys`, or after `timeoutMs`, or when `signal`
+   * aborts (the client went away, the broker is stopping). Returns true when woken by an append.
    */
-  wait(keys: readonly string[], timeoutMs: number): Promise<boolean> {
+  wait(keys: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false)
     return new Promise((resolve) => {
       let done = false
       const finish = (woken: boolean) => {
         if (done) return
         done = true
         clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
         for (const k of keys) {
           const set = this.waiters.get(k)
           if (!set) continue
@@ -38,6 +40,8 @@ export class AppendNotifier {
         resolve(woken)
       }
       const wake = () => finish(true)
+      const onAbort = () => finish(false)
+      signal?.addEventListener('abort', onAbort)
       const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs))
       for (const k of keys) {
         let set = this.waiters.get(k)

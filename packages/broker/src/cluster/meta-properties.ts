@@ -23,7 +23,10 @@ function parseProperties(text: string): Map<string, string> {
 }
 
 /** Reads the data directory's identity, writing it on the first start. */
-export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): { clusterId: string; created: boolean } {
+export function loadOrCreateMetaProperties(
+  dataDir: string,
+  nodeId: number,
+): { clusterId: string; created: boolean } {
   mkdirSync(dataDir, { recursive: true })
   const path = join(dataDir, FILE)
   let text: string | undefined

@@ -4,7 +4,7 @@ export const MAX_TOPIC_NAME_LENGTH = 249
 
 /** Returns why a topic name is illegal, or undefined when it is legal. */
 export function validateTopicName(name: string): string | undefined {
-  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty'
+  if (name.length === 0) return "Topic name is illegal, it can't be empty"
   if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."'
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
     return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`

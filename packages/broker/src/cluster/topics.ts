@@ -26,7 +26,10 @@ export interface TopicState {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; errorCode: number; errorMessage: string }
 
-const fail = (errorCode: number, errorMessage: string): { ok: false; errorCode: number; errorMessage: string } => ({
+const fail = (
+  errorCode: number,
+  errorMessage: string,
+): { ok: false; errorCode: number; errorMessage: string } => ({
   ok: false,
   errorCode,
   errorMessage,
@@ -122,11 +125,21 @@ export class TopicManager {
     return this.byName.get(topic)?.partitions[index]
   }
 
-  *partitionOffsets(): Iterable<{ topic: string; partition: number; logStartOffset: number; logEndOffset: number }> {
+  *partitionOffsets(): Iterable<{
+    topic: string
+    partition: number
+    logStartOffset: number
+    logEndOffset: number
+  }> {
     for (const t of this.byName.values()) {
       for (let p = 0; p < t.partitions.length; p++) {
         const log = t.partitions[p]
-        yield { topic: t.name, partition: p, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+        yield {
+          topic: t.name,
+          partition: p,
+          logStartOffset: log.logStartOffset,
+          logEndOffset: log.logEndOffset,
+        }
       }
     }
   }
@@ -147,7 +160,8 @@ export class TopicManager {
       if (value !== null) out[name] = value.trim()
     }
     const parsed = logConfigFromTopicConfigs(effectiveTopicConfig(out, this.brokerDefaults()))
-    if (!parsed.ok) return fail(ErrorCode.INVALID_CONFIG, `Invalid value for ${parsed.name}: ${parsed.reason}`)
+    if (!parsed.ok)
+      return fail(ErrorCode.INVALID_CONFIG, `Invalid value for ${parsed.name}: ${parsed.reason}`)
     return { ok: true, value: out }
   }
 
@@ -219,7 +233,10 @@ export class TopicManager {
         topic.partitions.push(await this.broker.logs.createPartition(topic.name, p, logConfig))
       }
       this.add(topic)
-      this.broker.log.info({ topic: topic.name, partitions: numPartitions, configs: topic.overrides }, 'topic created')
+      this.broker.log.info(
+        { topic: topic.name, partitions: numPartitions, configs: topic.overrides },
+        'topic created',
+      )
       return { ok: true, value: topic }
     })
   }
@@ -232,7 +249,10 @@ export class TopicManager {
     for (let i = 0; i < sorted.length; i++) {
       const a = sorted[i]
       if (a.partitionIndex !== firstIndex + i) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions in the assignment must be consecutive from 0.')
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          'Partitions in the assignment must be consecutive from 0.',
+        )
       }
       if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.broker.nodeId) {
         return fail(

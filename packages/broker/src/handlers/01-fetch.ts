@@ -11,8 +11,10 @@
 // - Fetch sessions are not kept: SessionId is always 0, which every client handles by
 //   sending full fetches. An incremental fetch (SessionId != 0) gets
 //   FETCH_SESSION_ID_NOT_FOUND and the client starts over.
-// - READ_COMMITTED reads stop at the last stable offset. Without open transactions it is the
-//   high watermark; AbortedTransactions is then empty for read_committed and null otherwise.
+// - READ_COMMITTED reads stop at the last stable offset (the first offset of the partition's
+//   earliest open transaction, else the high watermark), so open and undecided data is never
+//   returned; AbortedTransactions lists the aborted transactions (producer id, first offset)
+//   that overlap the returned batches, for the client to skip. It is null for read_uncommitted.
 // - Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (by name), UNKNOWN_TOPIC_ID (v13+ by
 //   id), OFFSET_OUT_OF_RANGE below the log start or above the log end offset.
 // - PreferredReadReplica is always -1 (clients must not be sent elsewhere).
@@ -26,9 +28,11 @@
 //   v9 current leader epoch; v11 rack and preferred replica; v12 flexible; v13 topic ids
 //   instead of names; v15 replica state; v16 node endpoints; v17 directory id (broker only).
 import {
+  batchBaseOffset,
   batchLastOffsetDelta,
   ErrorCode,
   type FetchResponse,
+  type FetchResponseAbortedTransaction,
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
   iterateBatches,
@@ -36,6 +40,7 @@ import {
 import type { Broker } from '../broker.ts'
 import { AppendNotifier } from '../cluster/append-notifier.ts'
 import type { TopicState } from '../cluster/topics.ts'
+import type { PartitionLog } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
 
 const READ_COMMITTED = 1
@@ -92,11 +97,12 @@ export const fetch = registerHandler({
     const deadline = Date.now() + request.maxWaitMs
 
     let result = readAll(broker, wanted, maxBytes, readCommitted, byId)
-    while (result.bytes < minBytes && !result.hasError) {
+    while (result.bytes < minBytes && !result.hasError && !ctx.signal.aborted) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) break
       const keys = wanted.map((w) => AppendNotifier.key(w.topic?.name ?? w.name, w.partition))
-      const woken = await broker.appends.wait(keys, remaining)
+      const woken = await broker.appends.wait(keys, remaining, ctx.signal)
+      if (ctx.signal.aborted) break
       result = readAll(broker, wanted, maxBytes, readCommitted, byId)
       if (!woken) break
     }
@@ -165,11 +171,29 @@ function readAll(
     }
     if (read.sizeInBytes > 0) {
       part.records = read.batches
+      if (readCommitted) part.abortedTransactions = abortedIn(broker, log, w.fetchOffset, read.batches)
       bytes += read.sizeInBytes
       countOut(broker, w.topic!.name, read.batches, read.sizeInBytes)
     }
   }
   return { responses, bytes, hasError }
+}
+
+/** Kafka's collectAbortedTransactions for the returned range [fetchOffset, last batch's end). */
+function abortedIn(
+  broker: Broker,
+  log: PartitionLog,
+  fetchOffset: number,
+  batches: readonly Buffer[],
+): FetchResponseAbortedTransaction[] {
+  const last = batches[batches.length - 1]
+  let end = fetchOffset
+  for (const at of iterateBatches(last)) {
+    end = Number(batchBaseOffset(last, at.pos)) + batchLastOffsetDelta(last, at.pos) + 1
+  }
+  return broker.producers
+    .abortedTransactions(log, fetchOffset, end)
+    .map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }))
 }
 
 function countOut(broker: Broker, topic: string, batches: readonly Buffer[], size: number): void {

@@ -81,7 +81,8 @@ function lookup(
     if (found.kind !== 'found') return NOT_FOUND
     // The record carrying the batch's max timestamp (the first one, on ties).
     for (const record of readBatch(found.batch).records()) {
-      if (record.timestamp === found.maxTimestamp) return { offset: record.offset, timestamp: record.timestamp }
+      if (record.timestamp === found.maxTimestamp)
+        return { offset: record.offset, timestamp: record.timestamp }
     }
     return { offset: found.lastOffset, timestamp: found.maxTimestamp }
   }

@@ -13,7 +13,11 @@
 // - v0: an empty topic list means all topics; v1+: null means all, empty means none.
 // - v1 controller id and isInternal; v2 cluster id; v5 offline replicas; v7 leader epoch;
 //   v8-10 authorized operations; v9 flexible; v10 topic ids; v11 drops cluster operations.
-import { ErrorCode, type MetadataResponse, type MetadataResponseMetadataResponseTopic } from '@runnel/protocol'
+import {
+  ErrorCode,
+  type MetadataResponse,
+  type MetadataResponseMetadataResponseTopic,
+} from '@runnel/protocol'
 import { AUTHORIZED_OPERATIONS_OMITTED, topicAuthorizedOperations } from '../cluster/acl.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
 import { registerHandler } from './registry.ts'
@@ -30,7 +34,9 @@ export const metadata = registerHandler({
     const version = header.apiVersion
     const node = broker.nodeId
     const includeOps = request.includeTopicAuthorizedOperations === true
-    const describe = (topic: ReturnType<typeof broker.topics.get> & object): MetadataResponseMetadataResponseTopic => ({
+    const describe = (
+      topic: ReturnType<typeof broker.topics.get> & object,
+    ): MetadataResponseMetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: topic.name,
       topicId: topic.topicId,
@@ -46,7 +52,11 @@ export const metadata = registerHandler({
       })),
       topicAuthorizedOperations: includeOps ? topicAuthorizedOperations : AUTHORIZED_OPERATIONS_OMITTED,
     })
-    const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic => ({
+    const failed = (
+      name: string | null,
+      topicId: string,
+      errorCode: number,
+    ): MetadataResponseMetadataResponseTopic => ({
       errorCode,
       name,
       topicId,
@@ -64,7 +74,9 @@ export const metadata = registerHandler({
       for (const requested of request.topics ?? []) {
         if (requested.name == null || requested.name === '') {
           const byId = requested.topicId ? broker.topics.byId(requested.topicId) : undefined
-          topics.push(byId ? describe(byId) : failed(null, requested.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID))
+          topics.push(
+            byId ? describe(byId) : failed(null, requested.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID),
+          )
           continue
         }
         const name = requested.name

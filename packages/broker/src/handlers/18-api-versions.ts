@@ -15,7 +15,7 @@
 // - v4 exists in Kafka 3.9 only to let clients know they may send UNSUPPORTED_VERSION on
 //   newer ApiVersions; we advertise 0-3 like the matrix recommends.
 import { ErrorCode } from '@runnel/protocol'
-import { registerHandler, registeredHandlers } from './registry.ts'
+import { registeredHandlers, registerHandler } from './registry.ts'
 
 const SOFTWARE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 

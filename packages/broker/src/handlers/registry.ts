@@ -8,6 +8,8 @@ export interface RequestContext {
   readonly broker: Broker
   readonly header: RequestHeader
   readonly connection: ConnectionInfo
+  /** Aborted when the client's connection closes or the broker shuts down: stop waiting. */
+  readonly signal: AbortSignal
   /** Closes this client's connection after the current request (Kafka does so on acks=0 errors). */
   closeConnection(reason: string): void
 }
@@ -22,6 +24,12 @@ export interface Handler<K extends AnyApiKey = AnyApiKey> {
   readonly name: string
   readonly minVersion: number
   readonly maxVersion: number
+  /**
+   * True when every effect of the request has happened by the time `handle` returns its
+   * promise, so the connection may start the next request while this one's answer waits
+   * (Produce awaiting an fsync). Answers still leave in request order.
+   */
+  readonly pipelined?: boolean
   handle(request: RequestMap[K], ctx: RequestContext): ResponseMap[K] | null | Promise<ResponseMap[K] | null>
 }
 

@@ -13,7 +13,9 @@ export function startHttpSidePort(broker: Broker, host: string, port: number): P
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' })
-      res.end(JSON.stringify({ error: 'method not allowed', message: `${req.method} is not allowed on ${path}` }))
+      res.end(
+        JSON.stringify({ error: 'method not allowed', message: `${req.method} is not allowed on ${path}` }),
+      )
       return
     }
     if (path === '/health') {

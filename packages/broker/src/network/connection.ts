@@ -3,7 +3,9 @@
 // Behaviour (as Kafka's SocketServer):
 // - a frame is a 4-byte size then that many bytes; a size below the smallest header or above
 //   socket.request.max.bytes closes the connection (Kafka: InvalidReceiveException);
-// - requests on one connection are handled one at a time and answered in order;
+// - requests on one connection are handled one at a time and answered in order; a handler
+//   that declares itself `pipelined` (Produce: its appends are done before it awaits the
+//   fsync of acks=all) lets the next request start while its answer waits, still in order;
 // - an unknown API key, or a body that does not decode, closes this connection only;
 // - an ApiVersions request of a version we do not speak is answered in v0 with
 //   UNSUPPORTED_VERSION and our ApiVersions range, so the client can retry lower;
@@ -11,8 +13,8 @@
 //   after its request parser rejects it.
 import type { Socket } from 'node:net'
 import {
-  API_VERSIONS_KEY,
   type AnyApiKey,
+  API_VERSIONS_KEY,
   decodeRequestBody,
   ErrorCode,
   encodeResponse,
@@ -28,6 +30,8 @@ import { handlerFor, type RequestContext } from '../handlers/registry.ts'
 const MIN_FRAME = 10
 /** Frames queued before we stop reading from the socket (backpressure on a pipelining client). */
 const MAX_QUEUED = 128
+/** Pipelined requests (produce waiting for an fsync) in flight on one connection. */
+const MAX_PIPELINED = 32
 
 export interface ConnectionInfo {
   readonly id: number
@@ -50,6 +54,12 @@ export class Connection {
   private readonly queue: Buffer[] = []
   private draining = false
   private closed = false
+  /** The last response queued for sending; the next one is sent after it. */
+  private lastResponse: Promise<void> = Promise.resolve()
+  /** Pipelined requests started but not yet answered. */
+  private inFlight = 0
+  /** Aborted when the connection closes, so a parked request (a long-poll Fetch) stops waiting. */
+  private readonly abort = new AbortController()
 
   constructor(socket: Socket, broker: Broker) {
     this.socket = socket
@@ -72,13 +82,19 @@ export class Connection {
 
   close(reason?: string): void {
     if (this.closed) return
-    if (reason) this.broker.log.warn({ conn: this.info.id, remote: this.info.remoteAddress, reason }, 'closing connection')
+    if (reason)
+      this.broker.log.warn(
+        { conn: this.info.id, remote: this.info.remoteAddress, reason },
+        'closing connection',
+      )
     this.closed = true
+    this.abort.abort()
     this.socket.destroy()
   }
 
   private onClose(): void {
     this.closed = true
+    this.abort.abort()
     this.queue.length = 0
     this.chunks = []
     this.broker.connectionClosed(this)
@@ -146,40 +162,64 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume()
-        await this.handleFrame(frame)
+        const started = this.startFrame(frame)
+        // Responses leave in request order: each waits for the one before it.
+        const previous = this.lastResponse
+        const sent = (async () => {
+          const chunks = await started.response
+          await previous
+          if (chunks !== null) this.send(chunks)
+        })()
+        this.lastResponse = sent
+        if (started.pipelined && this.inFlight < MAX_PIPELINED) {
+          // The request's effects are done (a Produce has appended); only its answer waits (an
+          // fsync for acks=all). The next request may start, so one connection's produce
+          // requests share fsyncs instead of queueing behind each other.
+          this.inFlight++
+          void sent.finally(() => this.inFlight--)
+        } else {
+          await sent
+        }
       }
     } finally {
       this.draining = false
     }
   }
 
-  private async handleFrame(frame: Buffer): Promise<void> {
-    const started = performance.now()
+  /**
+   * Decodes and starts one request. Returns the response to send (null: none) and whether the
+   * handler let the next request start before this one is answered.
+   */
+  private startFrame(frame: Buffer): { response: Promise<Buffer[] | null>; pipelined: boolean } {
+    const none = { response: Promise.resolve(null), pipelined: false }
+    const startedAt = performance.now()
     const r = new Reader(frame)
     let header: RequestHeader
     try {
       header = readRequestHeader(r)
     } catch {
       this.close('request header does not decode')
-      return
+      return none
     }
     const handler = handlerFor(header.apiKey)
     if (!handler) {
       this.close(`unknown API key ${header.apiKey}`)
-      return
+      return none
     }
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       if (header.apiKey === API_VERSIONS_KEY) {
-        this.send(
-          encodeResponse(API_VERSIONS_KEY, 0, header.correlationId, {
-            errorCode: ErrorCode.UNSUPPORTED_VERSION,
-            apiKeys: [{ apiKey: API_VERSIONS_KEY, minVersion: handler.minVersion, maxVersion: handler.maxVersion }],
-          }),
-        )
-      } else {
-        this.close(`${handler.name} v${header.apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`)
+        const chunks = encodeResponse(API_VERSIONS_KEY, 0, header.correlationId, {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: [
+            { apiKey: API_VERSIONS_KEY, minVersion: handler.minVersion, maxVersion: handler.maxVersion },
+          ],
+        })
+        return { response: Promise.resolve(chunks), pipelined: false }
       }
-      return
+      this.close(
+        `${handler.name} v${header.apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`,
+      )
+      return none
     }
     let body: unknown
     try {
@@ -187,7 +227,7 @@ export class Connection {
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.close(`${handler.name} v${header.apiVersion} request does not decode: ${err.message}`)
-        return
+        return none
       }
       throw err
     }
@@ -195,23 +235,34 @@ export class Connection {
       broker: this.broker,
       header,
       connection: this.info,
+      signal: this.abort.signal,
       closeConnection: (reason) => this.close(reason),
     }
-    let response: unknown
-    try {
-      const result = handler.handle(body as never, ctx)
-      response = result instanceof Promise ? await result : result
-    } catch (err) {
+    const finish = (response: unknown): Buffer[] | null => {
+      this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
+      if (this.closed || response === null) return null
+      return encodeResponse(
+        header.apiKey as AnyApiKey,
+        header.apiVersion,
+        header.correlationId,
+        response as never,
+      )
+    }
+    const failed = (err: unknown): null => {
       // A handler throws only on a bug: log it loudly and drop this connection, not the broker.
       this.broker.log.error({ err, api: handler.name, version: header.apiVersion }, 'handler failed')
       this.close(`internal error in ${handler.name}`)
-      return
+      return null
     }
-    if (this.closed) return
-    if (response !== null) {
-      this.send(encodeResponse(header.apiKey as AnyApiKey, header.apiVersion, header.correlationId, response as never))
+    try {
+      const result = handler.handle(body as never, ctx)
+      if (result instanceof Promise) {
+        return { response: result.then(finish, failed), pipelined: handler.pipelined === true }
+      }
+      return { response: Promise.resolve(finish(result)), pipelined: false }
+    } catch (err) {
+      return { response: Promise.resolve(failed(err)), pipelined: false }
     }
-    this.broker.metrics.observeRequest(handler.name, (performance.now() - started) / 1000)
   }
 
   private send(chunks: Buffer[]): void {
@@ -233,4 +284,3 @@ export class Connection {
     }
   }
 }
-

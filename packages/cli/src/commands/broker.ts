@@ -55,7 +55,8 @@ export const brokerCommand = {
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
       throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
     }
-    if (values.memory && values['data-dir']) throw new UsageError('--memory and --data-dir cannot be used together')
+    if (values.memory && values['data-dir'])
+      throw new UsageError('--memory and --data-dir cannot be used together')
     const brokerConfigs: Record<string, string> = {}
     for (const entry of (values.config as string[] | undefined) ?? []) {
       const eq = entry.indexOf('=')
@@ -69,7 +70,9 @@ export const brokerCommand = {
       advertisedPort: intFlag('advertised-port', values['advertised-port'] as string | undefined, 1, 65535),
       dataDir: values.memory ? undefined : ((values['data-dir'] as string | undefined) ?? './data'),
       httpPort:
-        values.http === false ? undefined : (intFlag('http-port', values['http-port'] as string | undefined, 0, 65535) ?? 9644),
+        values.http === false
+          ? undefined
+          : (intFlag('http-port', values['http-port'] as string | undefined, 0, 65535) ?? 9644),
       nodeId: intFlag('node-id', values['node-id'] as string | undefined, 0, 2147483647),
       autoCreateTopics: values['auto-create-topics'] as boolean | undefined,
       numPartitions: intFlag('num-partitions', values['num-partitions'] as string | undefined, 1, 100000),
