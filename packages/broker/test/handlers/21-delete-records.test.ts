@@ -54,7 +54,7 @@ describe('DeleteRecords', () => {
   let kafkajs: KafkaJsAdmin
   let producer: Producer
 
-  /** Creates a topic and writes `count` records to partition 0, one batch each. */
+  /** Creates a topic and writes `count` keyed records to partition 0, one batch each (compacted topics refuse keyless ones). */
   const createWith = async (name: string, count: number, configs: Record<string, string> = {}) => {
     const outcome = await broker.broker.topics.create({
       name,
@@ -64,7 +64,7 @@ describe('DeleteRecords', () => {
     })
     assert.ok(outcome.ok, `create ${name}`)
     for (let i = 0; i < count; i++)
-      await producer.send({ topic: name, messages: [{ partition: 0, value: `record ${i}` }] })
+      await producer.send({ topic: name, messages: [{ partition: 0, key: `k${i}`, value: `record ${i}` }] })
   }
   const logStart = (name: string, partition = 0) =>
     broker.broker.topics.partition(name, partition)?.logStartOffset
