@@ -9,7 +9,15 @@ export function parse<const O extends Options>(args: string[], options: O, allow
     const parsed = parseArgs({ args, options, allowPositionals, strict: true, allowNegative: true })
     return { values: parsed.values, positionals: parsed.positionals as string[] }
   } catch (err) {
-    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '')
+    const text = (err as Error).message
+    // parseArgs' own wording spans lines; a person gets one.
+    const ambiguous = /^Option '(.+?)' argument is ambiguous\..*use '(--[^=]+)=/s.exec(text)
+    if (ambiguous) {
+      throw new UsageError(
+        `${ambiguous[1]} needs a value; a value starting with "-" is written ${ambiguous[2]}=-…`,
+      )
+    }
+    const message = text.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ')
     throw new UsageError(`${message}. See --help.`)
   }
 }

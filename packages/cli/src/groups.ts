@@ -147,39 +147,3 @@ export async function committedOffsets(
   }
   return out
 }
-
-/** Earliest and latest offsets of some partitions of a topic (ListOffsets -2 and -1). */
-export async function logOffsets(
-  admin: Admin,
-  topic: string,
-  partitions: number[],
-): Promise<{ earliest: Map<number, bigint>; latest: Map<number, bigint> }> {
-  const ask = async (timestamp: bigint) => {
-    const listed = await admin.listOffsets({
-      topics: [
-        { name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) },
-      ],
-    })
-    return new Map(
-      (listed.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]),
-    )
-  }
-  return { earliest: await ask(-2n), latest: await ask(-1n) }
-}
-
-/** The first offset whose record has a timestamp at or after `timestamp`, per partition; -1 when none. */
-export async function offsetsForTime(
-  admin: Admin,
-  topic: string,
-  partitions: number[],
-  timestamp: bigint,
-): Promise<Map<number, bigint>> {
-  const listed = await admin.listOffsets({
-    topics: [
-      { name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) },
-    ],
-  })
-  return new Map(
-    (listed.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]),
-  )
-}

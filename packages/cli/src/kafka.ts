@@ -78,6 +78,81 @@ export async function rawMetadata(admin: Admin, topics: string[] | null): Promis
   })
 }
 
+interface ListOffsetsResponse {
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number; offset: bigint }[] }[]
+}
+
+/**
+ * ListOffsets for some partitions of a topic, once per timestamp (-2 earliest, -1 latest, or
+ * milliseconds: the first offset at or after that time, -1 when none), asked of each
+ * partition's leader. Done by hand because the client's own version reads its metadata
+ * cache, which leaves out internal topics.
+ */
+export async function offsetsAt(
+  admin: Admin,
+  topic: string,
+  partitions: number[],
+  ...timestamps: bigint[]
+): Promise<Map<number, bigint>[]> {
+  const plt = await kafkaClient()
+  const metadata = await rawMetadata(admin, [topic])
+  const found = metadata.topics.find((t) => t.name === topic)
+  if (!found || found.errorCode === 3) throw unknownTopic(topic)
+  const byLeader = new Map<number, number[]>()
+  for (const p of partitions) {
+    const leader = found.partitions.find((x) => x.partitionIndex === p)?.leaderId ?? -1
+    byLeader.set(leader, [...(byLeader.get(leader) ?? []), p])
+  }
+  const results: Map<number, bigint>[] = []
+  for (const timestamp of timestamps) {
+    const offsets = new Map<number, bigint>()
+    for (const [leader, ps] of byLeader) {
+      const broker = metadata.brokers.find((b) => b.nodeId === leader)
+      if (!broker) {
+        throw new CliError(
+          CliErrorCode.RUNNEL_CLI_KAFKA_ERROR,
+          `Partition ${ps[0]} of "${topic}" has no leader available (LEADER_NOT_AVAILABLE).`,
+        )
+      }
+      const response = await new Promise<ListOffsetsResponse>((resolve, reject) => {
+        admin[plt.kGetConnection]({ host: broker.host, port: broker.port }, (err, connection) => {
+          if (err || !connection) return reject(err)
+          admin[plt.kGetApi]<[number, number, unknown[]], ListOffsetsResponse>('ListOffsets', (err, api) => {
+            if (err || !api) return reject(err)
+            const request = [
+              {
+                name: topic,
+                partitions: ps.map((partitionIndex) => ({
+                  partitionIndex,
+                  currentLeaderEpoch: -1,
+                  timestamp,
+                })),
+              },
+            ]
+            api(connection, -1, 0, request, (err, res) => {
+              const withErrors = (err as { response?: ListOffsetsResponse } | null)?.response
+              if (err && !withErrors?.topics) return reject(err)
+              resolve((res ?? withErrors) as ListOffsetsResponse)
+            })
+          })
+        })
+      })
+      for (const part of response.topics.find((t) => t.name === topic)?.partitions ?? []) {
+        if (part.errorCode !== 0) {
+          const { name, message } = kafkaErrorName(part.errorCode)
+          throw new CliError(
+            CliErrorCode.RUNNEL_CLI_KAFKA_ERROR,
+            `Cannot list offsets of partition ${part.partitionIndex} of "${topic}": ${message.replace(/\.$/, '')} (${name}).`,
+          )
+        }
+        offsets.set(part.partitionIndex, part.offset)
+      }
+    }
+    results.push(offsets)
+  }
+  return results
+}
+
 /** The metadata of one topic, partitions sorted, or a CliError saying it does not exist. */
 export async function topicMetadata(
   admin: Admin,

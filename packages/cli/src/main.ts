@@ -63,6 +63,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   let label = name
+  // An exception thrown inside a client callback escapes every try/catch: still one line, exit 1.
+  const crash = (err: unknown) => {
+    console.error(`runnel ${label}: unexpected error: ${describeUnexpected(err)}`)
+    process.exit(1)
+  }
+  process.on('uncaughtException', crash)
+  process.on('unhandledRejection', crash)
   try {
     const command = await entry.load()
     // Name the verb in error lines too: "runnel topic create: ...".
@@ -77,9 +84,15 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`runnel ${label}: ${err.message}`)
       return 1
     }
-    // Not an error anyone planned for: still one line, with the code if there is one.
-    const e = err as { code?: string; message?: string }
-    console.error(`runnel ${label}: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`)
+    console.error(`runnel ${label}: unexpected error: ${describeUnexpected(err)}`)
     return 1
   }
+}
+
+/** Not an error anyone planned for: one line (the stack only with RUNNEL_DEBUG=1). */
+function describeUnexpected(err: unknown): string {
+  const e = err as { code?: string; message?: string; stack?: string }
+  if (process.env.RUNNEL_DEBUG) return e.stack ?? String(err)
+  const text = `${(e.message ?? String(err)).split('\n')[0]}${e.code ? ` (${e.code})` : ''}`
+  return `${text}. This is a bug; RUNNEL_DEBUG=1 shows where it happened.`
 }

@@ -16,7 +16,7 @@ import {
 import { CliError, CliErrorCode } from '../errors.ts'
 import { type ConsumedRecord, compileFormat, DEFAULT_FORMAT, PLACEHOLDERS, recordJson } from '../format.ts'
 import { GroupReader } from '../group-reader.ts'
-import { checkPartition, type MetadataResponseTopic, topicMetadata, withAdmin } from '../kafka.ts'
+import { checkPartition, type MetadataResponseTopic, offsetsAt, topicMetadata, withAdmin } from '../kafka.ts'
 import { PartitionReader } from '../partition-reader.ts'
 import { noProgress, startProgress } from '../progress.ts'
 import { UsageError } from '../usage-error.ts'
@@ -127,17 +127,7 @@ async function startOffsets(
   start: Start,
 ): Promise<Map<number, bigint>> {
   const name = topic.name as string
-  const [earliest, latest] = await withAdmin(target, async (admin) => {
-    const ask = async (timestamp: bigint) => {
-      const listed = await admin.listOffsets({
-        topics: [{ name, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
-      })
-      return new Map(
-        (listed.find((t) => t.name === name)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]),
-      )
-    }
-    return [await ask(-2n), await ask(-1n)]
-  })
+  const [earliest, latest] = await withAdmin(target, (admin) => offsetsAt(admin, name, partitions, -2n, -1n))
   const result = new Map<number, bigint>()
   for (const p of partitions) {
     const low = earliest.get(p) ?? 0n

@@ -3,15 +3,8 @@
 // an admin with generation -1), as kafka-consumer-groups does them.
 import { COMMON_HELP, commonOptions, int64Flag, parse, targetFrom, topicName } from '../args.ts'
 import { CliError, CliErrorCode } from '../errors.ts'
-import {
-  committedOffsets,
-  describeGroup,
-  type GroupInfo,
-  logOffsets,
-  offsetsForTime,
-  stateName,
-} from '../groups.ts'
-import { explain, rawMetadata, unknownTopic, withAdmin } from '../kafka.ts'
+import { committedOffsets, describeGroup, type GroupInfo, stateName } from '../groups.ts'
+import { explain, offsetsAt, rawMetadata, unknownTopic, withAdmin } from '../kafka.ts'
 import { startProgress } from '../progress.ts'
 import {
   type PartitionPosition,
@@ -118,9 +111,9 @@ async function describe(args: string[]): Promise<number> {
     const rows: OffsetRow[] = []
     for (const [topic, ps] of [...partitions].sort(([a], [b]) => a.localeCompare(b))) {
       const sorted = [...ps].sort((a, b) => a - b)
-      const ends = existing.has(topic)
-        ? (await logOffsets(admin, topic, sorted)).latest
-        : new Map<number, bigint>()
+      const [ends] = existing.has(topic)
+        ? await offsetsAt(admin, topic, sorted, -1n)
+        : [new Map<number, bigint>()]
       for (const p of sorted) {
         const c = committed.get(topic)?.get(p) ?? null
         const end = ends.get(p) ?? null
@@ -380,11 +373,14 @@ async function resetOffsets(args: string[]): Promise<number> {
           )
         }
         const partitions = sel.partitions ?? all
-        const { earliest, latest } = await logOffsets(admin, sel.topic, partitions)
-        const forTime =
-          to.kind === 'datetime'
-            ? await offsetsForTime(admin, sel.topic, partitions, to.timestamp)
-            : undefined
+        const [earliest, latest, forTime] = await offsetsAt(
+          admin,
+          sel.topic,
+          partitions,
+          -2n,
+          -1n,
+          ...(to.kind === 'datetime' ? [to.timestamp] : []),
+        )
         for (const p of partitions) {
           positions.push({
             topic: sel.topic,

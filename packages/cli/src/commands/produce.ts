@@ -158,12 +158,14 @@ export const produceCommand = {
           'produce',
           inputBytes === undefined ? { unit: 'records' } : { unit: 'bytes', total: inputBytes },
         )
-    let readBytes = 0
+    // Input bytes per queued record, so the bar shows what was sent, not what was read.
+    const inputSizes: number[] = []
+    let sentBytes = 0
     let sent = 0
 
     const input = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })
     input.on('line', (line) => {
-      readBytes += Buffer.byteLength(line) + 1
+      inputSizes.push(Buffer.byteLength(line) + 1)
       queue.push(toRecord(line))
       if (queue.length >= QUEUE_HIGH && !paused) {
         paused = true
@@ -196,6 +198,7 @@ export const produceCommand = {
           n++
         }
         const batch = queue.splice(0, n)
+        const batchInputBytes = inputSizes.splice(0, n).reduce((a, b) => a + b, 0)
         if (paused && queue.length < QUEUE_HIGH / 2) {
           paused = false
           input.resume()
@@ -220,7 +223,8 @@ export const produceCommand = {
           summary.set(p, s)
         }
         sent += batch.length
-        progress.update(inputBytes === undefined ? sent : readBytes)
+        sentBytes += batchInputBytes
+        progress.update(inputBytes === undefined ? sent : sentBytes)
       }
     } finally {
       process.off('SIGINT', onInterrupt)

@@ -1,7 +1,6 @@
 // `runnel topic list|create|describe|delete|alter-config`: topics through Kafka's admin APIs
 // (Metadata, CreateTopics, DeleteTopics, ListOffsets, DescribeConfigs, IncrementalAlterConfigs),
 // so it works against any Kafka cluster.
-import type { Admin } from '@platformatic/kafka'
 import {
   COMMON_HELP,
   commonOptions,
@@ -13,7 +12,7 @@ import {
   topicName,
 } from '../args.ts'
 import { CliError, CliErrorCode } from '../errors.ts'
-import { explain, rawMetadata, topicMetadata, unknownTopic, withAdmin } from '../kafka.ts'
+import { explain, offsetsAt, rawMetadata, topicMetadata, unknownTopic, withAdmin } from '../kafka.ts'
 import { keyValues, table } from '../table.ts'
 import { UsageError } from '../usage-error.ts'
 import { commandWithVerbs, print, printJson } from '../verbs.ts'
@@ -174,19 +173,6 @@ interface PartitionInfo {
   latestOffset: bigint
 }
 
-async function partitionOffsets(admin: Admin, topic: string, partitions: number[]) {
-  const ask = (timestamp: bigint) =>
-    admin.listOffsets({
-      topics: [
-        { name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) },
-      ],
-    })
-  const [earliest, latest] = [await ask(-2n), await ask(-1n)]
-  const of = (listed: Awaited<ReturnType<typeof ask>>) =>
-    new Map((listed.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]))
-  return { earliest: of(earliest), latest: of(latest) }
-}
-
 async function describe(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, commonOptions, true)
   if (values.help) {
@@ -200,7 +186,7 @@ async function describe(args: string[]): Promise<number> {
   const result = await withAdmin(target, async (admin) => {
     const topic = await topicMetadata(admin, name)
     const ids = topic.partitions.map((p) => p.partitionIndex)
-    const offsets = await partitionOffsets(admin, name, ids)
+    const [earliest, latest] = await offsetsAt(admin, name, ids, -2n, -1n)
     const [described] = await admin.describeConfigs({
       resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name }],
     })
@@ -209,8 +195,8 @@ async function describe(args: string[]): Promise<number> {
       leader: p.leaderId,
       replicas: p.replicaNodes,
       isr: p.isrNodes,
-      earliestOffset: offsets.earliest.get(p.partitionIndex) ?? -1n,
-      latestOffset: offsets.latest.get(p.partitionIndex) ?? -1n,
+      earliestOffset: earliest.get(p.partitionIndex) ?? -1n,
+      latestOffset: latest.get(p.partitionIndex) ?? -1n,
     }))
     const configs = (described?.configs ?? [])
       .map((c) => ({
