@@ -1,6 +1,6 @@
 // The broker: one node that speaks the Kafka protocol. It owns the listening socket, the
 // connections, the topic manager (and through it the partition logs), the HTTP side port and
-// the background work (retention). `startBroker()` is the library entry point.
+// the background work (retention, log compaction). `startBroker()` is the library entry point.
 import { createServer, type Server, type Socket } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { AppendNotifier } from './cluster/append-notifier.ts'
@@ -54,6 +54,9 @@ export class Broker {
   private server: Server | undefined
   private http: HttpSidePort | undefined
   private retentionTimer: NodeJS.Timeout | undefined
+  private cleanerTimer: NodeJS.Timeout | undefined
+  /** The log cleaner's current run (one at a time). Owner: the broker. */
+  private cleaning: Promise<void> | undefined
   private boundPort = 0
   private closing: Promise<void> | undefined
 
@@ -103,6 +106,11 @@ export class Broker {
     if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
     broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
     broker.retentionTimer.unref()
+    // Kafka's log cleaner: log.cleaner.enable (default true), woken every log.cleaner.backoff.ms.
+    if (config.brokerConfigs['log.cleaner.enable'] !== 'false') {
+      broker.cleanerTimer = setInterval(() => void broker.runCleaner(), cleanerBackoffMs(config))
+      broker.cleanerTimer.unref()
+    }
     log.info(
       {
         host: config.host,
@@ -172,6 +180,29 @@ export class Broker {
     }
   }
 
+  /**
+   * Log compaction: cleans logs whose cleanup.policy includes compact, one at a time, until none
+   * needs it (the storage's cleaner yields to the event loop as it works). Resolves when done.
+   */
+  runCleaner(): Promise<void> {
+    if (this.cleaning === undefined) {
+      const run = async () => {
+        try {
+          for (;;) {
+            const result = await this.logs.clean({ stableOffset: (log) => this.lastStableOffset(log) })
+            if (result.kind !== 'cleaned') break
+          }
+        } catch (err) {
+          this.log.error({ err }, 'log cleaning failed')
+        } finally {
+          this.cleaning = undefined
+        }
+      }
+      this.cleaning = run()
+    }
+    return this.cleaning
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown()
     return this.closing
@@ -179,6 +210,7 @@ export class Broker {
 
   private async shutdown(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer)
+    if (this.cleanerTimer) clearInterval(this.cleanerTimer) // logs.close() stops a run in progress
     const listenerClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
     for (const c of this.connections) c.close()
     await listenerClosed
@@ -189,6 +221,12 @@ export class Broker {
     this.log.info('broker stopped')
     this.log.flush?.()
   }
+}
+
+/** log.cleaner.backoff.ms (Kafka's default: 15 s): how often the cleaner looks for dirty logs. */
+function cleanerBackoffMs(config: BrokerConfig): number {
+  const value = Number(config.brokerConfigs['log.cleaner.backoff.ms'] ?? 15_000)
+  return Number.isSafeInteger(value) && value > 0 ? value : 15_000
 }
 
 /** Starts a broker; `await startBroker({ port: 0, dataDir })` gives its bound address and close(). */

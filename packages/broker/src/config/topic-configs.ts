@@ -136,7 +136,7 @@ export const topicConfigDefs: readonly ConfigDef[] = [
     brokerSynonym: 'log.cleaner.max.compaction.lag.ms',
     doc: 'Longest time a record stays uncompacted.',
     validate: long(1),
-    effective: false,
+    effective: true,
   },
   {
     name: 'max.message.bytes',

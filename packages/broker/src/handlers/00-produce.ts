@@ -15,6 +15,9 @@
 //   (zstd before v7, or an unknown codec), KAFKA_STORAGE_ERROR when the log is offline.
 // - message.timestamp.type=LogAppendTime stamps the batch with the broker clock (the CRC is
 //   recomputed); the response carries that time, else -1.
+// - On a topic whose cleanup.policy includes compact, a record without a key is refused with
+//   INVALID_RECORD and a record error naming it, as Kafka's LogValidator does (compaction keeps
+//   records by key). Only these topics pay for decoding the records (and decompressing them).
 //
 // Version notes:
 // - v3 adds transactionalId and requires record batches v2. We advertise from v0, as Kafka
@@ -32,10 +35,12 @@ import {
   batchMagic,
   batchRecordCount,
   CompressionType,
+  CorruptRecordError,
   compressionOf,
   ErrorCode,
   type ProduceResponsePartitionProduceResponse,
   type ProduceResponseTopicProduceResponse,
+  readBatch,
   stampLogAppendTime,
   validateBatch,
 } from '@runnel/protocol'
@@ -149,6 +154,13 @@ export const produce = registerHandler({
           )
           continue
         }
+        if (topic!.config['cleanup.policy']?.includes('compact')) {
+          const refused = keylessRecord(batch, name, p.index)
+          if (refused !== undefined) {
+            partitionResponses.push(refused)
+            continue
+          }
+        }
         let logAppendTime = -1
         if (topic!.config['message.timestamp.type'] === 'LogAppendTime') {
           logAppendTime = Date.now()
@@ -208,6 +220,31 @@ export const produce = registerHandler({
     return { responses, throttleTimeMs: 0 }
   },
 })
+
+/** The response refusing a batch with a keyless record (or undecodable records), else undefined. */
+function keylessRecord(
+  batch: Buffer,
+  topic: string,
+  partition: number,
+): ProduceResponsePartitionProduceResponse | undefined {
+  let index = 0
+  try {
+    for (const record of readBatch(batch).records()) {
+      if (record.key === null) {
+        const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${partition}.`
+        return {
+          ...partitionError(partition, ErrorCode.INVALID_RECORD, message),
+          recordErrors: [{ batchIndex: index, batchIndexErrorMessage: message }],
+        }
+      }
+      index++
+    }
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError)) throw err
+    return partitionError(partition, ErrorCode.CORRUPT_MESSAGE, `The record batch is corrupt: ${err.message}`)
+  }
+  return undefined
+}
 
 function appendError(result: Exclude<AppendResult, { kind: 'appended' }>): [number, string] {
   switch (result.kind) {

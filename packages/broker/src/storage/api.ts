@@ -219,6 +219,8 @@ export interface StorageStats {
   readonly cleanerBytesReclaimed: number
   /** Records cleanings removed. */
   readonly cleanerRecordsRemoved: number
+  /** Wall time spent in completed cleanings, yields to the event loop included (ms). */
+  readonly cleanerTimeMs: number
   /** Logs the cleaner gave up on after an error (until restart), as Kafka's uncleanable partitions. */
   readonly uncleanablePartitions: number
 }

@@ -78,6 +78,7 @@ export interface CleanerCounters {
   bytesRead: number
   bytesReclaimed: number
   recordsRemoved: number
+  timeMs: number
 }
 
 class CleaningAborted extends Error {}
@@ -107,7 +108,13 @@ interface Chosen {
 }
 
 export class LogCleaner {
-  readonly counters: CleanerCounters = { runs: 0, bytesRead: 0, bytesReclaimed: 0, recordsRemoved: 0 }
+  readonly counters: CleanerCounters = {
+    runs: 0,
+    bytesRead: 0,
+    bytesReclaimed: 0,
+    recordsRemoved: 0,
+    timeMs: 0,
+  }
   private readonly logs: () => Iterable<CompactableLog>
   private readonly clock: () => number
   private readonly logger: StorageLogger
@@ -301,6 +308,7 @@ export class LogCleaner {
         firstDirtyOffset,
         durationMs: performance.now() - started,
       }
+      this.counters.timeMs += result.durationMs
       this.logger.info({ topic: log.topic, partition: log.partition, ...result }, 'cleaned log')
       return { kind: 'cleaned', topic: log.topic, partition: log.partition, stats: result }
     } catch (error) {

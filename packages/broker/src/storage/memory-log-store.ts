@@ -112,6 +112,7 @@ export class MemoryLogStore implements LogStore {
       cleanerBytesRead: this.cleaner.counters.bytesRead,
       cleanerBytesReclaimed: this.cleaner.counters.bytesReclaimed,
       cleanerRecordsRemoved: this.cleaner.counters.recordsRemoved,
+      cleanerTimeMs: this.cleaner.counters.timeMs,
       uncleanablePartitions: this.cleaner.uncleanablePartitions,
     }
   }
