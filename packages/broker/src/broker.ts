@@ -12,6 +12,9 @@ import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
 import { Connection } from './network/connection.ts'
+import { ProducerStateManager } from './txn/producer-states.ts'
+import { TransactionCoordinator } from './txn/transaction-coordinator.ts'
+import { transactionConfig } from './txn/txn-config.ts'
 import {
   type LogStore,
   MemoryLogStore,
@@ -43,6 +46,10 @@ export class Broker {
   readonly topics: TopicManager
   /** Consumer groups and committed offsets (kept in __consumer_offsets). */
   readonly groups: GroupCoordinator
+  /** Producer ids, sequences and open/aborted transactions of every partition (snapshots in __producer_state/). */
+  readonly producers: ProducerStateManager
+  /** Transactional ids and their transactions (kept in __transaction_state). */
+  readonly transactions: TransactionCoordinator
   readonly appends = new AppendNotifier()
   /** Topics that exist, with ids, partition counts and config overrides (persisted). */
   readonly catalog: TopicCatalog
@@ -69,6 +76,8 @@ export class Broker {
     this.topics = new TopicManager(this)
     this.metrics = new BrokerMetrics({ partitionOffsets: () => this.topics.partitionOffsets() })
     this.groups = new GroupCoordinator(this)
+    this.producers = new ProducerStateManager(this, transactionConfig(config.brokerConfigs))
+    this.transactions = new TransactionCoordinator(this)
   }
 
   get nodeId(): number {
@@ -102,6 +111,8 @@ export class Broker {
     }
     await broker.topics.load()
     await broker.groups.start()
+    broker.producers.start()
+    await broker.transactions.start()
     await broker.listen()
     if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
     broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
@@ -165,11 +176,11 @@ export class Broker {
   }
 
   /**
-   * The offset below which every transaction is decided. With no transaction coordinator yet,
-   * no transaction is ever open, so it is the high watermark.
+   * The offset below which every transaction is decided: the first offset of the partition's
+   * earliest open transaction, else the high watermark.
    */
   lastStableOffset(log: PartitionLog): number {
-    return log.highWatermark
+    return this.producers.lastStableOffset(log)
   }
 
   enforceRetention(now = Date.now()): void {
@@ -216,7 +227,9 @@ export class Broker {
     await listenerClosed
     this.appends.wakeAll()
     await this.http?.close()
+    await this.transactions.stop()
     await this.groups.stop()
+    await this.producers.stop()
     await this.logs.close()
     this.log.info('broker stopped')
     this.log.flush?.()

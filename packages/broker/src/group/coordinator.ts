@@ -8,6 +8,11 @@
 // Reads that only look (OffsetFetch, DescribeGroups, ListGroups, the lag metrics) read the state
 // the owner last published, between its tasks. The map of owners belongs to the coordinator and
 // changes only synchronously (no await between a lookup and an insert or delete).
+//
+// Transactional offset commits (TxnOffsetCommit) stay pending, per group and producer id, until
+// the transaction coordinator writes the transaction's marker into the group's partition
+// (completeTransaction): COMMIT makes them the committed offsets, ABORT drops them. A group's
+// pending offsets change only on its owner (or during the replay at start).
 import { randomUUID } from 'node:crypto'
 import { ErrorCode, type RecordInput } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
@@ -62,6 +67,29 @@ export interface CommitRequest {
   topics: { name: string; partitions: CommitPartition[] }[]
 }
 
+/** TxnOffsetCommit, after the transaction coordinator has checked the producer. */
+export interface TxnCommitRequest {
+  groupId: string
+  producerId: bigint
+  producerEpoch: number
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+  topics: { name: string; partitions: CommitPartition[] }[]
+}
+
+/** An offset written inside a transaction, not yet committed. null: a tombstone (Kafka never writes one). */
+interface PendingOffset {
+  readonly topic: string
+  readonly partition: number
+  readonly committed: CommittedOffset | null
+}
+
+/** groupId -> producerId -> `${topic}\0${partition}` -> the pending offset. */
+type PendingTxnOffsets = Map<string, Map<bigint, Map<string, PendingOffset>>>
+
+const offsetKey = (topic: string, partition: number): string => `${topic}\0${partition}`
+
 export interface TopicPartitionErrors {
   name: string
   partitions: { partitionIndex: number; errorCode: number }[]
@@ -107,6 +135,8 @@ export class GroupCoordinator {
   private readonly clock: Clock
   /** Owner: this coordinator. */
   private readonly owners = new Map<string, GroupOwner>()
+  /** Owner: this coordinator; a group's entry changes only on that group's owner (see the file comment). */
+  private readonly pendingTxnOffsets: PendingTxnOffsets = new Map()
   private expiryTimer: NodeJS.Timeout | undefined
   private stopped = false
 
@@ -135,7 +165,9 @@ export class GroupCoordinator {
         owner.group.offsets.set(key.slice(0, split), Number(key.slice(split + 1)), committed)
       }
     }
-    for (const [groupId, owner] of this.owners) if (isUnused(owner.group)) this.owners.delete(groupId)
+    for (const [groupId, owner] of this.owners) {
+      if (isUnused(owner.group) && !this.pendingTxnOffsets.has(groupId)) this.owners.delete(groupId)
+    }
     this.expiryTimer = setInterval(() => void this.expireOffsets(), this.config.retentionCheckIntervalMs)
     this.expiryTimer.unref()
     if (this.offsetsTopic.topic) {
@@ -160,7 +192,9 @@ export class GroupCoordinator {
   /**
    * Reads the whole topic: the last metadata record of each group and the last offset of each
    * group/topic/partition win; tombstones delete. Transactional offset commits count only once
-   * their transaction's COMMIT marker is read (an ABORT drops them).
+   * their transaction's COMMIT marker is read in the group's partition (an ABORT drops them), and
+   * a plain commit written after one wins over it, as in Kafka. Those still pending at the end
+   * stay pending (their transaction will end after the start).
    */
   private replay(): {
     groups: Map<string, StoredGroup>
@@ -168,7 +202,7 @@ export class GroupCoordinator {
   } {
     const groups = new Map<string, StoredGroup>()
     const offsets = new Map<string, Map<string, CommittedOffset>>()
-    const pendingTxn = new Map<bigint, { group: string; key: string; committed: CommittedOffset | null }[]>()
+    const pending = this.pendingTxnOffsets
     const applyOffset = (group: string, key: string, committed: CommittedOffset | null) => {
       let byPartition = offsets.get(group)
       if (committed === null) {
@@ -181,23 +215,30 @@ export class GroupCoordinator {
     let skipped = 0
     this.offsetsTopic.replay((event) => {
       if (event.kind === 'marker') {
-        const pending = pendingTxn.get(event.producerId)
-        pendingTxn.delete(event.producerId)
-        if (event.commit) for (const p of pending ?? []) applyOffset(p.group, p.key, p.committed)
+        for (const [group, byProducer] of pending) {
+          const entries = byProducer.get(event.producerId)
+          if (!entries || this.offsetsTopic.partitionFor(group) !== event.partition) continue
+          byProducer.delete(event.producerId)
+          if (byProducer.size === 0) pending.delete(group)
+          if (event.commit) for (const [key, p] of entries) applyOffset(group, key, p.committed)
+        }
         return
       }
       const { record } = event
       try {
         const key = decodeKey(record.key)
         if (key.kind === 'offset') {
-          const k = `${key.topic}\0${key.partition}`
+          const k = offsetKey(key.topic, key.partition)
           const committed = record.value === null ? null : decodeOffsetCommitValue(record.value)
           if (record.transactional) {
-            let list = pendingTxn.get(record.producerId)
-            if (!list) pendingTxn.set(record.producerId, (list = []))
-            list.push({ group: key.group, key: k, committed })
+            addPending(pending, key.group, record.producerId, {
+              topic: key.topic,
+              partition: key.partition,
+              committed,
+            })
           } else {
             applyOffset(key.group, k, committed)
+            dropPending(pending, key.group, k)
           }
         } else if (key.kind === 'group') {
           if (record.value === null) {
@@ -252,7 +293,7 @@ export class GroupCoordinator {
       if (
         this.owners.get(group.groupId) === owner &&
         owner.queue.size === 0 &&
-        (group.is(GroupState.Dead) || isUnused(group))
+        (group.is(GroupState.Dead) || (isUnused(group) && !this.pendingTxnOffsets.has(group.groupId)))
       ) {
         group.unload()
         this.owners.delete(group.groupId)
@@ -432,10 +473,128 @@ export class GroupCoordinator {
       const stored = await this.offsetsTopic.append(group.groupId, records, 'offsets')
       for (const a of accepted) {
         a.target.errorCode = stored
-        if (stored === ErrorCode.NONE) group.offsets.set(a.topic, a.partition, a.committed)
+        if (stored === ErrorCode.NONE) {
+          group.offsets.set(a.topic, a.partition, a.committed)
+          // Written after them, it wins over pending transactional offsets (Kafka compares log offsets).
+          dropPending(this.pendingTxnOffsets, group.groupId, offsetKey(a.topic, a.partition))
+        }
       }
     })
     return output()
+  }
+
+  /**
+   * TxnOffsetCommit (the transaction coordinator has checked the producer): Kafka's
+   * doTxnCommitOffsets. A member id, when given, must be a member; a generation, when given,
+   * the group's; an unknown group is created. The offsets are written as a transactional batch
+   * (once on disk) and stay pending until the transaction ends.
+   */
+  async commitTxnOffsets(req: TxnCommitRequest): Promise<TopicPartitionErrors[]> {
+    const everywhere = (errorCode: number): TopicPartitionErrors[] =>
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      }))
+    if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(req.groupId, true)) return everywhere(ErrorCode.INVALID_GROUP_ID)
+    const out = req.topics.map((t) => {
+      const topic = this.broker.topics.get(t.name)
+      return {
+        name: t.name,
+        partitions: t.partitions.map((p): { partition: CommitPartition; errorCode: number } => ({
+          partition: p,
+          errorCode:
+            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length && !topic.isInternal
+              ? ErrorCode.NONE
+              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        })),
+      }
+    })
+    const valid = out.flatMap((t) =>
+      t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.name, p })),
+    )
+    if (valid.length > 0) {
+      const owner = this.ownerFor(req.groupId, true)!
+      await this.run(owner, async (group) => {
+        const error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationId, true)
+        if (error !== ErrorCode.NONE) {
+          for (const v of valid) v.p.errorCode = error
+          return
+        }
+        const now = this.clock.now()
+        const records: RecordInput[] = []
+        const accepted: { p: { errorCode: number }; pending: PendingOffset }[] = []
+        for (const { topic, p } of valid) {
+          const metadata = p.partition.committedMetadata ?? ''
+          if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+            p.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE
+            continue
+          }
+          const committed: CommittedOffset = {
+            offset: p.partition.committedOffset,
+            leaderEpoch: p.partition.committedLeaderEpoch,
+            metadata,
+            commitTimestamp: now,
+            expireTimestamp: null,
+          }
+          records.push({
+            key: encodeOffsetCommitKey(group.groupId, topic, p.partition.partitionIndex),
+            value: encodeOffsetCommitValue(committed),
+            timestamp: now,
+          })
+          accepted.push({ p, pending: { topic, partition: p.partition.partitionIndex, committed } })
+        }
+        const stored = await this.offsetsTopic.append(group.groupId, records, 'offsets', {
+          producerId: req.producerId,
+          producerEpoch: req.producerEpoch,
+        })
+        for (const a of accepted) {
+          a.p.errorCode = stored
+          if (stored === ErrorCode.NONE)
+            addPending(this.pendingTxnOffsets, group.groupId, req.producerId, a.pending)
+        }
+      })
+    }
+    return out.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partition.partitionIndex,
+        errorCode: p.errorCode,
+      })),
+    }))
+  }
+
+  /**
+   * The transaction of `producerId` ended and its marker is in these `__consumer_offsets`
+   * partitions: the pending offsets of the groups living there become committed (COMMIT) or
+   * are dropped (ABORT).
+   */
+  async completeTransaction(
+    producerId: bigint,
+    partitions: readonly number[],
+    commit: boolean,
+  ): Promise<void> {
+    const wanted = new Set(partitions)
+    const work: Promise<void>[] = []
+    for (const [groupId, byProducer] of this.pendingTxnOffsets) {
+      if (!byProducer.has(producerId) || !wanted.has(this.offsetsTopic.partitionFor(groupId))) continue
+      const owner = this.ownerFor(groupId, true)!
+      work.push(
+        this.run(owner, (group) => {
+          const current = this.pendingTxnOffsets.get(groupId)
+          const entries = current?.get(producerId)
+          if (!current || !entries) return
+          current.delete(producerId)
+          if (current.size === 0) this.pendingTxnOffsets.delete(groupId)
+          if (!commit || group.is(GroupState.Dead)) return
+          for (const p of entries.values()) {
+            if (p.committed === null) group.offsets.delete(p.topic, p.partition)
+            else group.offsets.set(p.topic, p.partition, p.committed)
+          }
+        }),
+      )
+    }
+    await Promise.all(work)
   }
 
   /**
@@ -445,15 +604,25 @@ export class GroupCoordinator {
   fetchOffsets(
     groupId: string,
     topics: { name: string; partitionIndexes: number[] }[] | null,
-    _requireStable: boolean,
+    requireStable: boolean,
   ): FetchedOffsets {
     if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] }
     if (!isValidGroupId(groupId, true)) return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
-    // requireStable asks to wait out pending transactional commits; this coordinator applies
-    // offsets only once written (TxnOffsetCommit is not built yet), so every answer is stable.
     const group = this.owners.get(groupId)?.group
     const offsets = group && !group.is(GroupState.Dead) ? group.offsets : undefined
+    // requireStable: a partition with a transactional commit still pending answers
+    // UNSTABLE_OFFSET_COMMIT (retriable) instead of an offset that may be about to change.
+    const pending = requireStable ? this.pendingTxnOffsets.get(groupId) : undefined
     const partition = (topic: string, index: number): FetchedPartition => {
+      if (pending && [...pending.values()].some((m) => m.has(offsetKey(topic, index)))) {
+        return {
+          partitionIndex: index,
+          committedOffset: -1n,
+          committedLeaderEpoch: -1,
+          metadata: '',
+          errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+        }
+      }
       const c = offsets?.get(topic, index)
       return {
         partitionIndex: index,
@@ -665,4 +834,28 @@ export class GroupCoordinator {
   group(groupId: string): ClassicGroup | undefined {
     return this.owners.get(groupId)?.group
   }
+}
+
+function addPending(
+  pending: PendingTxnOffsets,
+  group: string,
+  producerId: bigint,
+  offset: PendingOffset,
+): void {
+  let byProducer = pending.get(group)
+  if (!byProducer) pending.set(group, (byProducer = new Map()))
+  let entries = byProducer.get(producerId)
+  if (!entries) byProducer.set(producerId, (entries = new Map()))
+  entries.set(offsetKey(offset.topic, offset.partition), offset)
+}
+
+/** A plain commit of `key` replaces whatever transactions had pending for it. */
+function dropPending(pending: PendingTxnOffsets, group: string, key: string): void {
+  const byProducer = pending.get(group)
+  if (!byProducer) return
+  for (const [producerId, entries] of byProducer) {
+    entries.delete(key)
+    if (entries.size === 0) byProducer.delete(producerId)
+  }
+  if (byProducer.size === 0) pending.delete(group)
 }

@@ -101,21 +101,40 @@ export class OffsetsTopic {
 
   /**
    * Appends `records` for `groupId` as one batch and waits until it is on disk. Resolves with
-   * NONE, or with the error code Kafka's coordinator answers for a failed write.
+   * NONE, or with the error code Kafka's coordinator answers for a failed write. With `txn`
+   * (TxnOffsetCommit) the batch is transactional, carries the producer's id and epoch, and goes
+   * through the partition's producer state, which refuses a fenced epoch (INVALID_PRODUCER_EPOCH).
    */
-  async append(groupId: string, records: readonly RecordInput[], kind: 'offsets' | 'group'): Promise<number> {
+  async append(
+    groupId: string,
+    records: readonly RecordInput[],
+    kind: 'offsets' | 'group',
+    txn?: { readonly producerId: bigint; readonly producerEpoch: number },
+  ): Promise<number> {
     if (records.length === 0) return ErrorCode.NONE
     // Build before any await: the batch captures the state the caller has now.
-    const batch = buildBatch({ records })
+    const batch = txn
+      ? buildBatch({
+          records,
+          producerId: txn.producerId,
+          producerEpoch: txn.producerEpoch,
+          baseSequence: 0,
+          transactional: true,
+        })
+      : buildBatch({ records })
     const topic = this.topic ?? (await this.ensure())
     if (!topic) return ErrorCode.COORDINATOR_NOT_AVAILABLE
     const partition = partitionForGroup(groupId, topic.partitions.length)
     const log: PartitionLog | undefined = topic.partitions[partition]
     if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const result = log.append(batch)
+    const result = txn ? this.broker.producers.appendCoordinatorBatch(log, batch) : log.append(batch)
     switch (result.kind) {
       case 'appended':
         break
+      case 'refused':
+        return result.errorCode
+      case 'duplicate':
+        return ErrorCode.NONE
       case 'messageTooLarge':
       case 'batchTooLarge':
         // Kafka: an offset commit too big for the log is INVALID_COMMIT_OFFSET_SIZE; a group too big, UNKNOWN_SERVER_ERROR.

@@ -13,6 +13,12 @@
 //   CORRUPT_MESSAGE (bad CRC or lengths), INVALID_RECORD (not exactly one v2 batch),
 //   MESSAGE_TOO_LARGE (batch over the topic's max.message.bytes), UNSUPPORTED_COMPRESSION_TYPE
 //   (zstd before v7, or an unknown codec), KAFKA_STORAGE_ERROR when the log is offline.
+// - Idempotent and transactional producers (a producer id in the batch header): a retry of one
+//   of the producer's last five batches is answered NONE with its original offset and not
+//   appended again; OUT_OF_ORDER_SEQUENCE_NUMBER for a sequence gap, INVALID_PRODUCER_EPOCH for
+//   a fenced epoch, INVALID_TXN_STATE for a transactional batch whose partition is not in its
+//   producer's ongoing transaction (or a plain one while it is), INVALID_RECORD for control
+//   batches. See docs/broker-transactions.md.
 // - message.timestamp.type=LogAppendTime stamps the batch with the broker clock (the CRC is
 //   recomputed); the response carries that time, else -1.
 // - On a topic whose cleanup.policy includes compact, a record without a key is refused with
@@ -166,15 +172,22 @@ export const produce = registerHandler({
           logAppendTime = Date.now()
           stampLogAppendTime(batch, logAppendTime)
         }
-        const appended = log.append(batch)
-        if (appended.kind !== 'appended') {
+        // Batches with a producer id go through the partition's producer state (txn/producer-states.ts).
+        const appended = broker.producers.appendProduced(log, batch, request.transactionalId ?? null)
+        if (appended.kind === 'refused') {
+          partitionResponses.push(partitionError(p.index, appended.errorCode, appended.message))
+          continue
+        }
+        if (appended.kind !== 'appended' && appended.kind !== 'duplicate') {
           partitionResponses.push(partitionError(p.index, ...appendError(appended)))
           continue
         }
-        touched.add(log)
-        broker.metrics.bytesIn.inc({ topic: name }, batch.length)
-        broker.metrics.messagesIn.inc({ topic: name }, batchRecordCount(batch))
-        broker.appends.notify(name, p.index)
+        touched.add(log) // a duplicate is answered once its original is on disk too (acks=all)
+        if (appended.kind === 'appended') {
+          broker.metrics.bytesIn.inc({ topic: name }, batch.length)
+          broker.metrics.messagesIn.inc({ topic: name }, batchRecordCount(batch))
+          broker.appends.notify(name, p.index)
+        }
         partitionResponses.push({
           index: p.index,
           errorCode: ErrorCode.NONE,
