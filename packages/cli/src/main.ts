@@ -64,12 +64,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   let label = name
   // An exception thrown inside a client callback escapes every try/catch: still one line, exit 1.
-  const crash = (err: unknown) => {
-    console.error(`runnel ${label}: unexpected error: ${describeUnexpected(err)}`)
-    process.exit(1)
+  // (The broker keeps Node's own handling: its stack traces belong in its logs.)
+  if (name !== 'broker') {
+    const crash = (err: unknown) => {
+      console.error(`runnel ${label}: unexpected error: ${describeUnexpected(err)}`)
+      process.exit(1)
+    }
+    process.on('uncaughtException', crash)
+    process.on('unhandledRejection', crash)
   }
-  process.on('uncaughtException', crash)
-  process.on('unhandledRejection', crash)
   try {
     const command = await entry.load()
     // Name the verb in error lines too: "runnel topic create: ...".
