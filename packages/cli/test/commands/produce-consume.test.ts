@@ -173,12 +173,10 @@ describe('runnel produce and consume', { concurrency: true }, () => {
       writeFileSync(file, Array.from({ length: 300_000 }, (_, i) => `line ${i}\n`).join(''))
       const result = await inTerminal(['produce', 'bulk', ...kafka.flag], file)
       assert.equal(result.code, 0, result.stdout)
-      // \r<bar>\x1b[K redrawn in place, then erased (\r\x1b[K) before the summary.
-      assert.match(
-        result.stdout,
-        /\rproduce \[[#-]+\] +\d+% +[\d,]+\/[\d,]+ bytes +[\d.,kM]+ bytes\/s\x1b\[K/,
-      )
-      assert.match(result.stdout, /\r\x1b\[KProduced 300,000 records to "bulk" in [\d.]+ s\./)
+      // \r<bar>ESC[K redrawn in place, then erased (\rESC[K) before the summary.
+      const screen = result.stdout.replaceAll('\r', '<CR>').replaceAll('\x1b[K', '<EL>')
+      assert.match(screen, /<CR>produce \[[#-]+\] +\d+% +[\d,]+\/[\d,]+ bytes +[\d.,kM]+ bytes\/s<EL>/)
+      assert.match(screen, /<CR><EL>Produced 300,000 records to "bulk" in [\d.]+ s\./)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
