@@ -1,15 +1,16 @@
-// Crashes inside one log cleaning: the process dies (and, in one variant, the power fails) at an
-// operation of the cleaning, picked across all of them; the data is reopened with the real file
-// system. Every range of offsets that one cleaned segment replaces must hold exactly the old
-// batches or exactly the new ones (byte for byte, never a mix, nothing lost), the active segment
-// must be untouched, and the log must keep working: appends, a clean restart, another cleaning.
+// Failures inside one log cleaning. Mainly crashes: the process dies (and, in one variant, the
+// power fails) at an operation of the cleaning, picked across all of them; the data is reopened
+// with the real file system. Every range of offsets that one cleaned segment replaces must hold
+// exactly the old batches or exactly the new ones (byte for byte, never a mix, nothing lost), the
+// active segment must be untouched, and the log must keep working: appends, a clean restart,
+// another cleaning. Also: an I/O error that is not a crash, and a recovery that scans everything.
 import assert from 'node:assert/strict'
-import { cpSync, fstatSync, rmSync } from 'node:fs'
+import { cpSync, fstatSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { LogStore, PartitionLog } from '../../src/storage/api.ts'
 import { CrashError, FaultyFileSystem } from '../../src/storage/faulty-file-system.ts'
-import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE } from '../../src/storage/file-names.ts'
+import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, SegmentFile } from '../../src/storage/file-names.ts'
 import { type FileSystem, nodeFileSystem } from '../../src/storage/file-system.ts'
 import { CleanupPolicy, logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
@@ -81,8 +82,48 @@ const bases = (log: PartitionLog): number[] => (log as DiskPartitionLog).segment
 const within = (batches: readonly StoredBatch[], from: number, to: number): Buffer[] =>
   batches.filter((b) => b.baseOffset >= from && b.lastOffset < to).map((b) => b.bytes)
 
-describe('crashes during a log cleaning', () => {
-  it('leave cleaned segments that a full recovery scan keeps whole (each ends where the next starts)', async () => {
+describe('failures during a log cleaning', () => {
+  it('an I/O error writing a cleaned segment leaves the log online, uncleanable until restart', async () => {
+    const dir = tempDir({ memoryBacked: true })
+    try {
+      await populate(dir.path)
+      // Writes to the cleaner's output fail (a full disk); everything else works.
+      const cleanedFds = new Set<number>()
+      const fullDisk: FileSystem = {
+        ...instantSyncFs,
+        open: (path, flags) => {
+          const fd = instantSyncFs.open(path, flags)
+          if (path.endsWith(SegmentFile.cleaned)) cleanedFds.add(fd)
+          return fd
+        },
+        write: (fd, data, position) => {
+          if (cleanedFds.has(fd))
+            throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+          instantSyncFs.write(fd, data, position)
+        },
+      }
+      const store = await open(dir.path, fullDisk)
+      const log = store.getPartition('t', 0)!
+      const before = readStored(log)
+      const r = await store.clean()
+      assert.equal(r.kind, 'aborted')
+      assert.match(r.kind === 'aborted' ? r.reason : '', /ENOSPC/)
+      assert.equal(store.stats().uncleanablePartitions, 1)
+      assert.deepEqual(await store.clean(), { kind: 'idle' }, 'not tried again')
+      assert.deepEqual(readStored(log), before)
+      assert.equal(log.append(keyedBatch([{ key: 'k1', value: 'still online' }])).kind, 'appended')
+      assert.deepEqual(
+        readdirSync(join(dir.path, 't-0')).filter((name) => name.endsWith(SegmentFile.cleaned)),
+        [],
+        'the partial output is removed',
+      )
+      await store.close()
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('cleaned segments survive a full recovery scan (each ends where the next starts)', async () => {
     const dir = tempDir({ memoryBacked: true })
     try {
       await populate(dir.path)
@@ -106,7 +147,7 @@ describe('crashes during a log cleaning', () => {
 
   const seedCount = Number(process.env.RUNNEL_STORAGE_CRASH_SEEDS ?? 1)
 
-  it('recover the old or the cleaned segments, range by range, at every stage of the swap', async () => {
+  it('a crash at any step of a cleaning recovers the old or the cleaned segments, range by range', async () => {
     const source = tempDir({ memoryBacked: true })
     try {
       await populate(source.path)
