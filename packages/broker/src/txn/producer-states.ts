@@ -73,6 +73,8 @@ interface Loaded {
   readonly state: PartitionProducerState
   /** Changed since its last snapshot. */
   dirty: boolean
+  /** The log end offset its newest snapshot describes (-1: none). */
+  snapshotOffset: number
 }
 
 const refused = (errorCode: number, message: string) => ({ kind: 'refused' as const, errorCode, message })
@@ -181,11 +183,18 @@ export class ProducerStateManager {
       }
     }
     const hadSnapshot = state !== undefined
+    const snapshotOffset = hadSnapshot ? from : -1
     state ??= new PartitionProducerState()
     const started = performance.now()
     const replayed = this.replay(log, state, from)
     if (replayed === undefined) return undefined
-    const loaded: Loaded = { log, topicId, state, dirty: !hadSnapshot || replayed.batches > 0 }
+    const loaded: Loaded = {
+      log,
+      topicId,
+      state,
+      dirty: !hadSnapshot || replayed.batches > 0,
+      snapshotOffset,
+    }
     this.loaded.set(log, loaded)
     if (replayed.bytes > 16 * 1024 * 1024) {
       this.broker.log.info(
@@ -430,7 +439,9 @@ export class ProducerStateManager {
       }
       if (state.trimBefore(log.logStartOffset) > 0) loaded.dirty = true
       if (state.expireProducers(now, this.config.producerIdExpirationMs) > 0) loaded.dirty = true
-      if (!loaded.dirty || this.dir === undefined) continue
+      // A log that only grew (records without producer ids) gets a new snapshot too, so a restart
+      // never replays more than one interval of it.
+      if ((!loaded.dirty && loaded.snapshotOffset === log.logEndOffset) || this.dir === undefined) continue
       // Captured synchronously: the state describes the log exactly up to its end now.
       work.push({
         loaded,
@@ -456,6 +467,7 @@ export class ProducerStateManager {
         )
         continue
       }
+      w.loaded.snapshotOffset = w.offset
       const key = partitionKey(topicId, log.partition)
       const list = (this.onDisk.get(key) ?? []).filter((o) => o !== w.offset)
       list.push(w.offset)

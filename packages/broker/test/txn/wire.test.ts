@@ -3,9 +3,12 @@
 // offset, fencing, timeouts, transactional offsets, the tooling APIs, and what survives a
 // restart.
 import assert from 'node:assert/strict'
+import { cp, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ErrorCode } from '@runnel/protocol'
 import { startBroker } from '../../src/index.ts'
+import { snapshotFileName } from '../../src/txn/producer-snapshot.ts'
 import { makeTempDir, removeDir, sleep, startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { WireClient } from '../helpers/wire-client.ts'
 import {
@@ -551,6 +554,92 @@ describe('transactions across a restart', () => {
     } finally {
       c.close()
       await running.close()
+    }
+  })
+
+  test('after a crash, producer state comes back from the last snapshot plus the log after it', async () => {
+    const options = {
+      port: 0,
+      dataDir,
+      logLevel: 'silent' as const,
+      brokerConfigs: { ...TXN_TEST_CONFIGS, 'runnel.producer.state.snapshot.interval.ms': '3600000' },
+    }
+    const crashed = await makeTempDir('txn-crash-image')
+    let running = await startBroker(options)
+    let c = await WireClient.connect(running.port)
+    let pid: bigint
+    let tx: { producerId: bigint; producerEpoch: number }
+    let late: Buffer
+    let topicId = ''
+    try {
+      assert.ok(
+        (await running.broker.topics.create({ name: 'crash', numPartitions: 1, replicationFactor: -1 })).ok,
+      )
+      topicId = running.broker.topics.get('crash')!.topicId
+      pid = (await initProducerId(c, null)).producerId
+      await produce(
+        c,
+        'crash',
+        0,
+        makeBatch({ producerId: pid, producerEpoch: 0, baseSequence: 0, values: ['a', 'b'] }),
+      )
+      await running.broker.producers.snapshotNow()
+      // after the snapshot: a batch whose answer the client will "lose", an aborted and an open transaction
+      late = makeBatch({ producerId: pid, producerEpoch: 0, baseSequence: 2, values: ['c'] })
+      assert.equal((await produce(c, 'crash', 0, Buffer.from(late))).baseOffset, 2)
+      tx = await initTransactions(c, 'tx-crash')
+      await addPartitions(c, 'tx-crash', tx.producerId, tx.producerEpoch, [
+        { name: 'crash', partitions: [0] },
+      ])
+      const t1 = makeBatch({
+        producerId: tx.producerId,
+        producerEpoch: tx.producerEpoch,
+        baseSequence: 0,
+        values: ['x'],
+        transactional: true,
+      })
+      assert.equal((await produce(c, 'crash', 0, t1, 'tx-crash')).baseOffset, 3)
+      assert.equal(await endTxn(c, 'tx-crash', tx.producerId, tx.producerEpoch, false), ErrorCode.NONE)
+      await addPartitions(c, 'tx-crash', tx.producerId, tx.producerEpoch, [
+        { name: 'crash', partitions: [0] },
+      ])
+      const t2 = makeBatch({
+        producerId: tx.producerId,
+        producerEpoch: tx.producerEpoch,
+        baseSequence: 1,
+        values: ['y'],
+        transactional: true,
+      })
+      assert.equal((await produce(c, 'crash', 0, t2, 'tx-crash')).baseOffset, 5)
+      // a crash image: the files as they are now, with no clean shutdown
+      await cp(dataDir, crashed, { recursive: true })
+    } finally {
+      c.close()
+      await running.close()
+    }
+    // the image holds the snapshot taken at offset 2, not a later one
+    const snapshots = (await readdir(join(crashed, '__producer_state'))).filter((n) =>
+      n.startsWith(`${topicId}-0-`),
+    )
+    assert.deepEqual(snapshots, [snapshotFileName(topicId, 0, 2)])
+    running = await startBroker({ ...options, dataDir: crashed })
+    c = await WireClient.connect(running.port)
+    try {
+      assert.deepEqual(await produce(c, 'crash', 0, Buffer.from(late)), {
+        errorCode: 0,
+        baseOffset: 2,
+        errorMessage: null,
+      })
+      const f = await fetch(c, 'crash', 0, 0, READ_COMMITTED)
+      assert.equal(f.lastStableOffset, 5, 'the open transaction still holds the last stable offset')
+      assert.deepEqual(f.abortedTransactions, [{ producerId: tx.producerId, firstOffset: 3 }])
+      assert.deepEqual(committedView(f), ['a', 'b', 'c'])
+      assert.equal(await endTxn(c, 'tx-crash', tx.producerId, tx.producerEpoch, true), ErrorCode.NONE)
+      assert.deepEqual(committedView(await fetch(c, 'crash', 0, 0, READ_COMMITTED)), ['a', 'b', 'c', 'y'])
+    } finally {
+      c.close()
+      await running.close()
+      await removeDir(crashed)
     }
   })
 })
