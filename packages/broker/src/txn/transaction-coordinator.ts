@@ -8,7 +8,7 @@
 //      producer state, which closes the transaction there), fsync them, and tell the group
 //      coordinator about `__consumer_offsets` partitions so pending transactional offsets
 //      become committed (or are dropped);
-//   3. write CompleteCommit / CompleteAbort.
+//   3. write CompleteCommit / CompleteAbort (not awaited to disk: step 1 and 2 already are).
 // After a crash between 1 and 3 the broker finishes step 2 and 3 when it starts (partitions that
 // already have their marker are skipped). Kafka answers EndTxn after step 1 and sends markers in
 // the background; here the answer waits for step 3, so a client's next transaction never meets
@@ -155,9 +155,12 @@ export class TransactionCoordinator {
 
   // ---- writes -------------------------------------------------------------------------------
 
-  /** Writes `next` to `__transaction_state`; once it is on disk it becomes the current metadata. */
-  private async store(next: TxnMetadata): Promise<number> {
-    const error = await this.stateTopic.write(next.transactionalId, next)
+  /**
+   * Writes `next` to `__transaction_state`; once it is on disk (or only appended, when not
+   * `durable`) it becomes the current metadata.
+   */
+  private async store(next: TxnMetadata, durable = true): Promise<number> {
+    const error = await this.stateTopic.write(next.transactionalId, next, durable)
     if (error === ErrorCode.NONE) this.txns.set(next.transactionalId, next)
     return error
   }
@@ -179,7 +182,10 @@ export class TransactionCoordinator {
     const commit = prepared.state === TxnState.PrepareCommit
     const markersWritten = await this.writeMarkers(prepared, commit)
     if (!markersWritten) return false
-    const error = await this.store(completed(prepared, Date.now()))
+    // Complete need not be fsynced before the answer: if a power loss takes it, the broker finds
+    // the transaction prepared at start and completes it again (its markers are skipped). The
+    // prepare record and the markers are what must be durable.
+    const error = await this.store(completed(prepared, Date.now()), false)
     if (error !== ErrorCode.NONE) {
       this.broker.log.warn(
         { transactionalId: prepared.transactionalId, error },

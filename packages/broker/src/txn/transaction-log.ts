@@ -166,10 +166,10 @@ export class TransactionStateTopic {
   }
 
   /**
-   * Writes `meta` (or a tombstone for `transactionalId`) and waits until it is on disk. Resolves
-   * NONE, or the error Kafka's coordinator answers for a failed write.
+   * Writes `meta` (or a tombstone for `transactionalId`) and, unless `durable` is false, waits
+   * until it is on disk. Resolves NONE, or the error Kafka's coordinator answers for a failed write.
    */
-  async write(transactionalId: string, meta: TxnMetadata | null): Promise<number> {
+  async write(transactionalId: string, meta: TxnMetadata | null, durable = true): Promise<number> {
     const batch = buildBatch({
       records: [{ key: encodeTxnKey(transactionalId), value: meta === null ? null : encodeTxnValue(meta) }],
     })
@@ -186,6 +186,13 @@ export class TransactionStateTopic {
       return ErrorCode.COORDINATOR_NOT_AVAILABLE
     }
     this.broker.appends.notify(TRANSACTION_STATE_TOPIC, partition)
+    if (!durable) {
+      // The next durable write of this partition (or the flush at close) covers it.
+      log
+        .flush()
+        .catch((err) => this.broker.log.error({ err, partition }, `${TRANSACTION_STATE_TOPIC} flush failed`))
+      return ErrorCode.NONE
+    }
     try {
       await log.flush()
     } catch (err) {
