@@ -186,6 +186,7 @@ function abortedIn(
   fetchOffset: number,
   batches: readonly Buffer[],
 ): FetchResponseAbortedTransaction[] {
+  if (!broker.producers.hasAbortedTransactions(log)) return []
   const last = batches[batches.length - 1]
   let end = fetchOffset
   for (const at of iterateBatches(last)) {

@@ -396,6 +396,11 @@ export class ProducerStateManager {
     return first === undefined ? hw : Math.min(first, hw)
   }
 
+  /** Whether the partition has aborted transactions in its index (a cheap test before abortedTransactions). */
+  hasAbortedTransactions(log: PartitionLog): boolean {
+    return (this.load(log)?.state.abortedCount ?? 0) > 0
+  }
+
   /** Aborted transactions a read_committed fetch of [fromOffset, toOffset) must be told about. */
   abortedTransactions(log: PartitionLog, fromOffset: number, toOffset: number): AbortedTxn[] {
     return this.load(log)?.state.abortedTransactions(fromOffset, toOffset) ?? []
