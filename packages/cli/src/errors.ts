@@ -22,6 +22,14 @@ export const CliErrorCode = {
   RUNNEL_CLI_OFFSET: 'RUNNEL_CLI_OFFSET',
   /** The broker answered with a Kafka error code not covered above; the message names it. */
   RUNNEL_CLI_KAFKA_ERROR: 'RUNNEL_CLI_KAFKA_ERROR',
+  /** No schema registry answered at the URL (refused, unknown host, timed out). */
+  RUNNEL_CLI_REGISTRY_UNREACHABLE: 'RUNNEL_CLI_REGISTRY_UNREACHABLE',
+  /** The schema registry refused with an `error_code` (40401 subject not found, ...); the sentence names it. */
+  RUNNEL_CLI_REGISTRY_ERROR: 'RUNNEL_CLI_REGISTRY_ERROR',
+  /** `schema check` or `schema register` of a schema the subject's compatibility level refuses. */
+  RUNNEL_CLI_INCOMPATIBLE_SCHEMA: 'RUNNEL_CLI_INCOMPATIBLE_SCHEMA',
+  /** The local schema file cannot be read (missing, a directory, not permitted). */
+  RUNNEL_CLI_SCHEMA_FILE: 'RUNNEL_CLI_SCHEMA_FILE',
   /** This machine cannot do what was asked (e.g. zstd compression on Node < 22.15). */
   RUNNEL_CLI_UNSUPPORTED: 'RUNNEL_CLI_UNSUPPORTED',
 } as const

@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a Confluent-compatible schema registry in the foreground',
     load: async () => (await import('./commands/registry.ts')).registryCommand,
   },
+  schema: {
+    summary: 'list, get, register, check and delete schemas in a schema registry',
+    load: async () => (await import('./commands/schema.ts')).schemaCommand,
+  },
 }
 
 function help(): string {

@@ -5,6 +5,7 @@ export {
   RegistryClient,
   type RegistryClientOptions,
 } from './client/registry-client.ts'
+export { readSchemaFile, schemaTypeOfFile } from './client/schema-file.ts'
 export { type CompatibilityResult, checkCompatibility, type EarlierVersion } from './compatibility/check.ts'
 export {
   type CompatibilityLevel,
