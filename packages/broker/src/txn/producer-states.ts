@@ -393,7 +393,8 @@ export class ProducerStateManager {
   lastStableOffset(log: PartitionLog): number {
     const hw = log.highWatermark
     const first = this.load(log)?.state.firstUnstableOffset()
-    return first === undefined ? hw : Math.min(first, hw)
+    // Never below the log start (DeleteRecords may have moved it past an open transaction's start).
+    return first === undefined ? hw : Math.max(Math.min(first, hw), log.logStartOffset)
   }
 
   /** Whether the partition has aborted transactions in its index (a cheap test before abortedTransactions). */
