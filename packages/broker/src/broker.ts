@@ -2,7 +2,7 @@
 // connections, the topic manager (and through it the partition logs), the HTTP side port and
 // the background work (retention, log compaction). `startBroker()` is the library entry point.
 import { createServer, type Server, type Socket } from 'node:net'
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 import { AppendNotifier } from './cluster/append-notifier.ts'
 import { loadOrCreateMetaProperties, newClusterId } from './cluster/meta-properties.ts'
 import { logConfigOf, TopicManager } from './cluster/topics.ts'
@@ -12,9 +12,6 @@ import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
 import { Connection } from './network/connection.ts'
-import { ProducerStateManager } from './txn/producer-states.ts'
-import { TransactionCoordinator } from './txn/transaction-coordinator.ts'
-import { transactionConfig } from './txn/txn-config.ts'
 import {
   type LogStore,
   MemoryLogStore,
@@ -24,6 +21,9 @@ import {
   type PartitionLog,
   type TopicCatalog,
 } from './storage/index.ts'
+import { ProducerStateManager } from './txn/producer-states.ts'
+import { TransactionCoordinator } from './txn/transaction-coordinator.ts'
+import { transactionConfig } from './txn/txn-config.ts'
 
 export interface RunningBroker {
   /** The Kafka listener's bound host and port. */
@@ -67,7 +67,13 @@ export class Broker {
   private boundPort = 0
   private closing: Promise<void> | undefined
 
-  private constructor(config: BrokerConfig, log: Logger, catalog: TopicCatalog, logs: LogStore, clusterId: string) {
+  private constructor(
+    config: BrokerConfig,
+    log: Logger,
+    catalog: TopicCatalog,
+    logs: LogStore,
+    clusterId: string,
+  ) {
     this.config = config
     this.log = log
     this.catalog = catalog
@@ -105,7 +111,8 @@ export class Broker {
         configFor: (topic: string) => logConfigOf(catalog.get(topic)?.configs ?? {}, config.brokerConfigs),
       })
       broker = new Broker(config, log, catalog, logs, clusterId)
-      if (!logs.wasCleanShutdown && !created) log.warn({ dataDir }, 'previous run did not stop cleanly; logs were recovered')
+      if (!logs.wasCleanShutdown && !created)
+        log.warn({ dataDir }, 'previous run did not stop cleanly; logs were recovered')
     } else {
       broker = new Broker(config, log, new MemoryTopicCatalog(), new MemoryLogStore(), newClusterId())
     }
@@ -114,7 +121,8 @@ export class Broker {
     broker.producers.start()
     await broker.transactions.start()
     await broker.listen()
-    if (config.httpPort !== undefined) broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
+    if (config.httpPort !== undefined)
+      broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
     broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
     broker.retentionTimer.unref()
     // Kafka's log cleaner: log.cleaner.enable (default true), woken every log.cleaner.backoff.ms.
@@ -222,7 +230,9 @@ export class Broker {
   private async shutdown(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer)
     if (this.cleanerTimer) clearInterval(this.cleanerTimer) // logs.close() stops a run in progress
-    const listenerClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    const listenerClosed = new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    )
     for (const c of this.connections) c.close()
     await listenerClosed
     this.appends.wakeAll()
