@@ -57,7 +57,9 @@ const listOf =
   (v: string): string | undefined => {
     const items = v.split(',').map((s) => s.trim())
     const bad = items.filter((i) => !allowed.includes(i))
-    return bad.length === 0 && items.length > 0 ? undefined : `must be a list of ${allowed.join(', ')}, got "${v}"`
+    return bad.length === 0 && items.length > 0
+      ? undefined
+      : `must be a list of ${allowed.join(', ')}, got "${v}"`
   }
 const ratio = (v: string) => {
   const n = Number(v)
@@ -275,7 +277,9 @@ export const topicConfigDefs: readonly ConfigDef[] = [
   },
 ]
 
-export const topicConfigByName: ReadonlyMap<string, ConfigDef> = new Map(topicConfigDefs.map((d) => [d.name, d]))
+export const topicConfigByName: ReadonlyMap<string, ConfigDef> = new Map(
+  topicConfigDefs.map((d) => [d.name, d]),
+)
 
 /** Validates one topic config; returns an error sentence or undefined. */
 export function validateTopicConfig(name: string, value: string | null): string | undefined {
@@ -293,7 +297,9 @@ export function effectiveTopicConfig(
   const out: Record<string, string> = {}
   for (const def of topicConfigDefs) {
     out[def.name] =
-      overrides[def.name] ?? (def.brokerSynonym ? brokerDefaults[def.brokerSynonym] : undefined) ?? def.default
+      overrides[def.name] ??
+      (def.brokerSynonym ? brokerDefaults[def.brokerSynonym] : undefined) ??
+      def.default
   }
   return out
 }

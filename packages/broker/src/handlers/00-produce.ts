@@ -75,6 +75,8 @@ export const produce = registerHandler({
   name: 'Produce',
   minVersion: 0,
   maxVersion: 11,
+  // Every append happens before the first await (the acks=all fsync).
+  pipelined: true,
   async handle(request, ctx) {
     const { broker, header } = ctx
     const acks = request.acks

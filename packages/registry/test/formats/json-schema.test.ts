@@ -86,7 +86,10 @@ describe('parseJsonSchema', () => {
   })
 
   it('accepts vendor keywords and formats it does not know, as Confluent does', () => {
-    const parsed = parseJsonSchema('{"type":"integer","connect.type":"int64","format":"epoch-millis","x-owner":"shop"}', [])
+    const parsed = parseJsonSchema(
+      '{"type":"integer","connect.type":"int64","format":"epoch-millis","x-owner":"shop"}',
+      [],
+    )
     assert.equal(parsed.validate(5), true)
     assert.equal(parsed.validate('5'), false)
   })
