@@ -63,6 +63,27 @@ without them they are skipped.`
 
 const progress = (msg: string) => process.stderr.write(`${msg}\n`)
 
+/** The code measured: HEAD, and the broker's and protocol's files changed in the work tree. */
+function sourceState(): { commit: string; modified: string[] } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' })
+  try {
+    const modified = git(
+      'status',
+      '--porcelain',
+      '--',
+      'packages/broker/src',
+      'packages/protocol/src',
+      'packages/cli/src',
+    )
+      .split('\n')
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3)) // "XY path"
+    return { commit: git('rev-parse', '--short', 'HEAD').trim(), modified }
+  } catch {
+    return { commit: 'unknown', modified: [] }
+  }
+}
+
 function selectCases(names: readonly string[]): Case[] {
   if (names.length === 0) return [...CASES]
   const wanted = names.flatMap((n) => n.split(',')).map((n) => n.trim())
@@ -107,8 +128,17 @@ async function main(): Promise<number> {
   }
 
   const startedAt = new Date()
-  const startedDate = execFileSync('date', { encoding: 'utf8' }).trim()
+  let startedDate = startedAt.toUTCString()
+  try {
+    startedDate = execFileSync('date', { encoding: 'utf8' }).trim() // as `date` prints it
+  } catch {
+    // no date(1): the UTC string will do
+  }
   const machine = describeMachine()
+  const source = sourceState()
+  progress(
+    `code: commit ${source.commit}${source.modified.length > 0 ? ` + uncommitted changes in ${source.modified.join(', ')}` : ''}`,
+  )
   const loadAtStart = loadAverage()
   const toolDir = mkdtempSync(join(tmpdir(), 'runnel-bench-tool-'))
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'runnel-bench-prof-')) : undefined
@@ -214,6 +244,7 @@ async function main(): Promise<number> {
       {
         startedAt: startedAt.toISOString(),
         command,
+        source,
         machine,
         librdkafka: rdkafka?.version,
         loadAverage: { start: loadAtStart, end: loadAtEnd },
@@ -234,6 +265,11 @@ async function main(): Promise<number> {
       join(repoRoot, 'docs/benchmarks.md'),
       [
         `Measured ${startedDate} with \`${command}\` (${counts.runs} runs of each case; median, then min–max).`,
+        '',
+        `Code: commit ${source.commit}` +
+          (source.modified.length > 0
+            ? ` with uncommitted changes in ${source.modified.map((f) => `\`${f}\``).join(', ')}.`
+            : '.'),
         '',
         `Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM (\`free -g\`), ` +
           `Linux ${machine.kernel}; Node ${machine.node}; librdkafka ${rdkafka?.version ?? '(not available)'}. ` +

@@ -25,6 +25,10 @@ export interface CaseSummary {
   serverLoopBusy?: Spread
   /** CPU of all the server's threads, in cores (1 = one core for the whole window). */
   serverCores?: Spread
+  /** CPU seconds of all the server's threads per GB of record bytes: cost, whatever the load. */
+  serverCpuPerGB?: Spread
+  /** CPU seconds of the client per GB of record bytes. */
+  clientCpuPerGB?: Spread
   /** Fraction of the window the server's main thread was runnable but waiting for a CPU. */
   serverLoopWaited?: Spread
   /** Fraction of the window the broker had a request of this case's API in hand (Runnel only). */
@@ -57,6 +61,8 @@ export function summarize(c: Case, recordsPerRun: number, runs: RunMeasure[], er
   } else {
     s.msgPerSec = of((r) => num(r.tool.msgPerSec))
     s.mbPerSec = of((r) => num(r.tool.mbPerSec))
+    s.serverCpuPerGB = of((r) => r.server.all.cpuSeconds / (num(r.tool.bytes) / 1e9))
+    s.clientCpuPerGB = of((r) => r.clientCpuSeconds / (num(r.tool.bytes) / 1e9))
   }
   s.serverLoopBusy = of((r) => r.server.main.cpuSeconds / r.windowSeconds)
   s.serverCores = of((r) => r.server.all.cpuSeconds / r.windowSeconds)
@@ -110,6 +116,15 @@ export function ratios(summaries: readonly CaseSummary[]): Ratio[] {
         name: `Runnel / librdkafka mock, produce ${size === '1k' ? '1 KiB' : '100 B'} acks=1 (librdkafka)`,
         value: runnel / mock,
         detail: `${int(runnel)} / ${int(mock)} msg/s`,
+      })
+    }
+    const runnelCpu = by(`rdkafka-produce-${size}-acks1`)?.serverCpuPerGB?.median
+    const mockCpu = by(`mock-produce-${size}-acks1`)?.serverCpuPerGB?.median
+    if (runnelCpu && mockCpu) {
+      out.push({
+        name: `broker CPU per GB, Runnel / librdkafka mock, produce ${size === '1k' ? '1 KiB' : '100 B'} acks=1`,
+        value: runnelCpu / mockCpu,
+        detail: `${dec(runnelCpu, 2)} / ${dec(mockCpu, 2)} CPU s/GB`,
       })
     }
   }
@@ -170,10 +185,11 @@ function throughputTable(summaries: readonly CaseSummary[], runs: number): Table
       'records/run',
       'msg/s median (min–max)',
       'MB/s median (min–max)',
+      'broker CPU s/GB',
+      'client CPU s/GB',
       'broker loop busy',
-      'broker CPU cores',
-      'in broker',
       'broker loop waited',
+      'in broker',
       'client CPU cores',
     ],
     rows: summaries
@@ -184,10 +200,11 @@ function throughputTable(summaries: readonly CaseSummary[], runs: number): Table
         int(s.recordsPerRun),
         s.error ? s.error.split('\n')[0] : withRange(s.msgPerSec, int, runs),
         s.error ? '' : withRange(s.mbPerSec, (n) => dec(n), runs),
+        s.serverCpuPerGB ? dec(s.serverCpuPerGB.median, 2) : '-',
+        s.clientCpuPerGB ? dec(s.clientCpuPerGB.median, 2) : '-',
         pct(s.serverLoopBusy),
-        cores(s.serverCores),
-        pct(s.inBroker),
         pct(s.serverLoopWaited),
+        pct(s.inBroker),
         cores(s.clientCores),
       ]),
   }
