@@ -15,7 +15,11 @@ export function writeDocs(repoRoot: string, path: string, generated: string): vo
   if (begin < 0 || end < begin) throw new Error(`${path} has no "${BEGIN}" ... "${END}" section to replace`)
   writeFileSync(path, `${text.slice(0, begin + BEGIN.length)}\n\n${generated.trim()}\n\n${text.slice(end)}`)
   try {
-    execFileSync(join(repoRoot, 'node_modules/.bin/biome'), ['format', '--write', '--no-errors-on-unmatched', path], { stdio: 'ignore' })
+    execFileSync(
+      join(repoRoot, 'node_modules/.bin/biome'),
+      ['format', '--write', '--no-errors-on-unmatched', path],
+      { stdio: 'ignore' },
+    )
   } catch {
     process.stderr.write(`${path}: biome could not format it; run npm run format\n`)
   }
