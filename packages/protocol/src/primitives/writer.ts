@@ -1,4 +1,9 @@
 const CHUNK = 16 * 1024
+/**
+ * Most frames are small (a produce acknowledgement is ~60 bytes): the first chunk comes from
+ * Node's shared buffer pool (allocations under 4 KiB), later ones are CHUNK-sized.
+ */
+const FIRST_CHUNK = 512
 /** Byte fields at least this large are kept by reference rather than copied. */
 const BY_REFERENCE = 1024
 
@@ -22,7 +27,7 @@ export class Writer {
   /** Bytes written so far, chunks and current buffer together. */
   length = 0
 
-  constructor(initial = CHUNK) {
+  constructor(initial = FIRST_CHUNK) {
     this.buf = Buffer.allocUnsafe(initial)
   }
 
