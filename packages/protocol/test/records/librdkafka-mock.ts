@@ -3,9 +3,11 @@
 // and read, and we produce batches into it that librdkafka's consumer fetches and decodes.
 // A tiny hand-written client speaks just Produce v7 and Fetch v4 (classic encodings) so
 // these tests depend on nothing but the batch format itself.
+
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { createInterface } from 'node:readline'
+import { iterateBatches } from '../../src/records/iterate-batches.ts'
 
 const PYTHON = '/usr/bin/python3'
 
@@ -186,7 +188,31 @@ export async function produce(conn: KafkaConnection, topic: string, batch: Buffe
 }
 
 /** Fetch v4 of partition 0 of `topic` from offset 0; resolves with its records bytes. */
+/**
+ * Every batch of partition 0 of `topic`, fetched until the high watermark: the mock may answer
+ * one batch per Fetch, and librdkafka may have split a send into several batches.
+ */
 export async function fetchRecords(conn: KafkaConnection, topic: string): Promise<Buffer> {
+  const parts: Buffer[] = []
+  let offset = 0n
+  for (let round = 0; round < 100; round++) {
+    const { records, highWatermark } = await fetchOnce(conn, topic, offset)
+    let next = offset
+    for (const { pos, size } of iterateBatches(records)) {
+      parts.push(records.subarray(pos, pos + size))
+      next = records.readBigInt64BE(pos) + BigInt(records.readInt32BE(pos + 23)) + 1n
+    }
+    if (next >= highWatermark || next === offset) break
+    offset = next
+  }
+  return Buffer.concat(parts)
+}
+
+async function fetchOnce(
+  conn: KafkaConnection,
+  topic: string,
+  offset: bigint,
+): Promise<{ records: Buffer; highWatermark: bigint }> {
   // replica_id, max_wait, min_bytes, max_bytes, isolation_level, [topic [partition, offset, max_bytes]]
   const body = Buffer.concat([
     int32(-1),
@@ -198,7 +224,7 @@ export async function fetchRecords(conn: KafkaConnection, topic: string): Promis
     string(topic),
     int32(1),
     int32(0),
-    int64(0n),
+    int64(offset),
     int32(16 * 1024 * 1024),
   ])
   const r = await conn.request(1, 4, body)
@@ -207,9 +233,10 @@ export async function fetchRecords(conn: KafkaConnection, topic: string): Promis
   pos += 2 + r.readInt16BE(pos) + 4 + 4
   const error = r.readInt16BE(pos)
   if (error !== 0) throw new Error(`fetch ${topic}: error ${error}`)
+  const highWatermark = r.readBigInt64BE(pos + 2)
   pos += 2 + 8 + 8
   const aborted = r.readInt32BE(pos)
   pos += 4 + Math.max(0, aborted) * 16
   const length = r.readInt32BE(pos)
-  return r.subarray(pos + 4, pos + 4 + Math.max(0, length))
+  return { records: r.subarray(pos + 4, pos + 4 + Math.max(0, length)), highWatermark }
 }
