@@ -18,6 +18,8 @@ export const CliErrorCode = {
   RUNNEL_CLI_UNKNOWN_GROUP: 'RUNNEL_CLI_UNKNOWN_GROUP',
   /** The group has members: its offsets cannot be reset and it cannot be deleted. */
   RUNNEL_CLI_GROUP_ACTIVE: 'RUNNEL_CLI_GROUP_ACTIVE',
+  /** The transactional id is unknown to its coordinator (`txn describe`: TRANSACTIONAL_ID_NOT_FOUND). */
+  RUNNEL_CLI_UNKNOWN_TRANSACTIONAL_ID: 'RUNNEL_CLI_UNKNOWN_TRANSACTIONAL_ID',
   /** `--offset` outside a partition's log, or `--shift-by` with no committed offset to shift. */
   RUNNEL_CLI_OFFSET: 'RUNNEL_CLI_OFFSET',
   /** The broker answered with a Kafka error code not covered above; the message names it. */

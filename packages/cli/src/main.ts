@@ -26,6 +26,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list, describe, delete consumer groups and reset their offsets',
     load: async () => (await import('./commands/group.ts')).groupCommand,
   },
+  txn: {
+    summary: 'list and describe transactions, and the producers of a partition',
+    load: async () => (await import('./commands/txn.ts')).txnCommand,
+  },
   registry: {
     summary: 'run a Confluent-compatible schema registry in the foreground',
     load: async () => (await import('./commands/registry.ts')).registryCommand,
