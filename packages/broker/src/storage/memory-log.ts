@@ -13,13 +13,12 @@ import type {
   RetentionResult,
   StorageFailure,
 } from './api.ts'
-import { splitBatches } from './batches.ts'
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
 import type { CleaningInput } from './cleaning-plan.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
 import { OffsetIndex } from './offset-index.ts'
-import { placeBatches } from './place-batches.ts'
+import { admitAppend, placeBatches } from './place-batches.ts'
 import { planRetention, type RetentionCandidate } from './retention.ts'
 import { type RollCandidate, shouldRoll } from './roll-policy.ts'
 import { SegmentIndexer } from './segment-indexer.ts'
@@ -171,15 +170,9 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog<MemorySe
 
   append(records: Buffer, options: AppendOptions = {}): AppendResult {
     if (this.closed !== undefined) return this.failed()
-    const infos = splitBatches(records)
-    if (typeof infos === 'string') throw new StorageError(StorageErrorCode.invalidBatch, `append: ${infos}`)
     const config = this._config
-    for (const b of infos) {
-      if (b.size > config.maxMessageBytes)
-        return { kind: 'messageTooLarge', batchSize: b.size, maxMessageBytes: config.maxMessageBytes }
-    }
-    if (records.length > config.segmentBytes)
-      return { kind: 'batchTooLarge', size: records.length, segmentBytes: config.segmentBytes }
+    const infos = admitAppend(records, config)
+    if (!Array.isArray(infos)) return infos
     const baseOffset = this._logEndOffset
     const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)
     const now = this.clock()

@@ -14,7 +14,7 @@ import type {
   RetentionResult,
   StorageFailure,
 } from './api.ts'
-import { int64At, splitBatches } from './batches.ts'
+import { int64At } from './batches.ts'
 import { CleanedSegmentWriter } from './cleaned-segment.ts'
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
 import type { CleaningInput } from './cleaning-plan.ts'
@@ -25,7 +25,7 @@ import { GroupCommit } from './group-commit.ts'
 import { LogCheckpointFile, type LogCheckpointState } from './log-checkpoint.ts'
 import type { LogConfig } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
-import { placeBatches } from './place-batches.ts'
+import { admitAppend, placeBatches } from './place-batches.ts'
 import { loadPartition } from './recovery.ts'
 import { planRetention } from './retention.ts'
 import { shouldRoll } from './roll-policy.ts'
@@ -226,15 +226,9 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
 
   append(records: Buffer, options: AppendOptions = {}): AppendResult {
     if (this.failure !== undefined) return this.failed()
-    const infos = splitBatches(records)
-    if (typeof infos === 'string') throw new StorageError(StorageErrorCode.invalidBatch, `append: ${infos}`)
     const config = this._config
-    for (const b of infos) {
-      if (b.size > config.maxMessageBytes)
-        return { kind: 'messageTooLarge', batchSize: b.size, maxMessageBytes: config.maxMessageBytes }
-    }
-    if (records.length > config.segmentBytes)
-      return { kind: 'batchTooLarge', size: records.length, segmentBytes: config.segmentBytes }
+    const infos = admitAppend(records, config)
+    if (!Array.isArray(infos)) return infos
 
     const baseOffset = this._logEndOffset
     const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)

@@ -2,7 +2,10 @@
 // are written in place (both lie outside the CRC, so the producer's CRC stays valid). Shared by
 // the disk and memory logs.
 import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@runnel/protocol'
-import type { BatchHeaderInfo } from './batches.ts'
+import type { AppendResult } from './api.ts'
+import { type BatchHeaderInfo, splitBatches } from './batches.ts'
+import { StorageError, StorageErrorCode } from './errors.ts'
+import type { LogConfig } from './log-config.ts'
 import type { IncomingAppend } from './roll-policy.ts'
 import { NO_TIMESTAMP } from './time-index.ts'
 
@@ -21,6 +24,28 @@ export interface Placement {
   /** Offset after the last record: the new log end offset. */
   readonly nextOffset: number
   readonly incoming: IncomingAppend
+}
+
+/** Why an append is refused before anything is stored (both logs answer alike). */
+export type AppendRefusal = Extract<AppendResult, { kind: 'messageTooLarge' | 'batchTooLarge' }>
+
+/**
+ * Splits an append into its batches and holds them to the log's limits: a batch over
+ * max.message.bytes, or an append over segment.bytes, is refused with nothing stored. Bytes
+ * that are not whole v2 batches are a caller bug and throw.
+ */
+export function admitAppend(records: Buffer, config: LogConfig): BatchHeaderInfo[] | AppendRefusal {
+  const infos = splitBatches(records)
+  if (typeof infos === 'string') throw new StorageError(StorageErrorCode.invalidBatch, `append: ${infos}`)
+  for (const b of infos) {
+    if (b.size > config.maxMessageBytes) {
+      return { kind: 'messageTooLarge', batchSize: b.size, maxMessageBytes: config.maxMessageBytes }
+    }
+  }
+  if (records.length > config.segmentBytes) {
+    return { kind: 'batchTooLarge', size: records.length, segmentBytes: config.segmentBytes }
+  }
+  return infos
 }
 
 export function placeBatches(
