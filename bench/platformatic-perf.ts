@@ -4,6 +4,10 @@
 //   produce <bootstrap> <topic> <count> <size> <acks> <batch> <inflight>
 //       sends <count> records of <size> bytes to partition 0, <batch> records per send(),
 //       at most <inflight> sends awaiting their answer; wall time from first send to last ack.
+//   txn-produce <bootstrap> <topic> <count> <size> <per-send> <transactional: 0|1>
+//       an idempotent producer (acks=all), one send() of <per-send> records to partition 0 at a
+//       time; with 1, each send() is a transaction of its own (beginTransaction, send, commit).
+//       Prints {"start":true} before its first transaction (or send), then the produce fields.
 //   consume <bootstrap> <topic> <count> <partitionMaxBytes>
 //       reads partition 0 from offset 0 with Consumer.fetch in a loop (no group) until
 //       <count> records have been decoded.
@@ -88,6 +92,63 @@ async function produce(
         seconds: Number(seconds.toFixed(3)),
         msgPerSec: Math.round(delivered / seconds),
         mbPerSec: Number(((delivered * size) / seconds / 1e6).toFixed(1)),
+      },
+      cpuAtStart,
+    )
+  } finally {
+    await producer.close()
+  }
+}
+
+async function txnProduce(
+  count: number,
+  size: number,
+  perSend: number,
+  transactional: boolean,
+): Promise<void> {
+  const producer = new Producer({
+    ...client(transactional ? 'txn-producer' : 'idempotent-producer'),
+    acks: -1,
+    idempotent: true,
+    // What a new Java producer sends: platformatic's default (producer id 0, epoch 0) claims to
+    // be producer 0, which a transactional id of another producer id fences (see
+    // docs/broker-transactions.md, "Client notes").
+    producerId: -1n,
+    producerEpoch: -1,
+    ...(transactional ? { transactionalId: `runnel-bench-${topic}-${process.pid}` } : {}),
+  })
+  const value = Buffer.alloc(size, 'a')
+  const messages = Array.from({ length: perSend }, () => ({ topic, partition: 0, value }))
+  let delivered = 0
+  let transactions = 0
+  try {
+    await producer.metadata({ topics: [topic] })
+    const cpuAtStart = markStart()
+    const start = performance.now()
+    while (delivered < count) {
+      const batch = count - delivered >= perSend ? messages : messages.slice(0, count - delivered)
+      if (transactional) {
+        const transaction = await producer.beginTransaction()
+        await transaction.send({ messages: batch })
+        await transaction.commit()
+        transactions++
+      } else {
+        await producer.send({ messages: batch })
+      }
+      delivered += batch.length
+    }
+    const seconds = (performance.now() - start) / 1000
+    print(
+      {
+        mode: 'txn-produce',
+        records: delivered,
+        failed: count - delivered,
+        bytes: delivered * size,
+        seconds: Number(seconds.toFixed(3)),
+        msgPerSec: Math.round(delivered / seconds),
+        mbPerSec: Number(((delivered * size) / seconds / 1e6).toFixed(1)),
+        transactions,
+        perTransaction: transactional ? perSend : 0,
       },
       cpuAtStart,
     )
@@ -282,6 +343,7 @@ async function latencyProduce(rate: number, count: number, size: number): Promis
 
 const modes: Record<string, () => Promise<void>> = {
   produce: () => produce(n(0), n(1), n(2), n(3), n(4)),
+  'txn-produce': () => txnProduce(n(0), n(1), n(2), n(3) === 1),
   consume: () => consume(n(0), n(1)),
   'latency-consume': () => latencyConsume(n(0), n(1)),
   'latency-produce': () => latencyProduce(n(0), n(1), n(2)),
@@ -290,6 +352,7 @@ const run = modes[mode ?? '']
 if (!run || !bootstrap || !topic) {
   process.stderr.write(
     'usage: platformatic-perf produce <bootstrap> <topic> <count> <size> <acks> <batch> <inflight>\n' +
+      '       platformatic-perf txn-produce <bootstrap> <topic> <count> <size> <per-send> <transactional 0|1>\n' +
       '       platformatic-perf consume <bootstrap> <topic> <count> <partitionMaxBytes>\n' +
       '       platformatic-perf latency-consume <bootstrap> <topic> <count> <warmup>\n' +
       '       platformatic-perf latency-produce <bootstrap> <topic> <rate> <count> <size>\n',

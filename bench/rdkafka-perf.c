@@ -1,9 +1,11 @@
 /*
  * A librdkafka load generator for Runnel's benchmarks (our own code, built against Debian's
  * librdkafka-dev). Modes:
- *   produce <brokers> <topic> <count> <size> <acks> [compression]
+ *   produce <brokers> <topic> <count> <size> <acks> [compression] [partitions]
  *       sends <count> records of <size> bytes as fast as librdkafka takes them; prints one
  *       JSON line: records, bytes, seconds, msg/s, MB/s (wall time from first send to last ack).
+ *       With [partitions], record i goes to partition i % partitions (an even spread); without,
+ *       librdkafka's partitioner chooses.
  *   consume <brokers> <topic> <partitions> <count> [key=value ...]
  *       reads <count> records from the start of partitions 0..n-1 (assign, no group); prints
  *       the same JSON fields.
@@ -14,6 +16,21 @@
  *       of its group.id) and measures receive - scheduled send; stamping the
  *       schedule rather than the actual send keeps a stalled client in the figures. The first
  *       <warmup> records are not counted. Prints percentiles in milliseconds.
+ *   txn-produce <brokers> <topic> <count> <size> <per-transaction> [key=value ...]
+ *       an idempotent producer (enable.idempotence=true, hence acks=all) with the settings of
+ *       `produce`. With <per-transaction> > 0 it is transactional: init_transactions, then
+ *       begin_transaction, <per-transaction> produce() calls, commit_transaction, until <count>
+ *       records are committed; with 0, the same producer without transactions. Extra key=value
+ *       settings override the defaults (as for `consume`). Prints
+ *       {"start":true} when it sends its first record (after init_transactions), then the JSON
+ *       line of `produce` plus the number of transactions.
+ *   group <brokers> <topic> <group> [key=value ...]
+ *       a consumer-group member: subscribe() to <topic> in <group> (from the earliest offset
+ *       when the group has no committed offset; enable.partition.eof), with the fetch settings of
+ *       `consume`. Prints a line for each assignment and revocation, {"start":true} at its first
+ *       record, and an "eof" line with its counts whenever every partition it owns has been read
+ *       to its end. Leaves the group (rd_kafka_consumer_close) when its standard input closes,
+ *       then prints its totals. Times are CLOCK_MONOTONIC nanoseconds, as in `latency`.
  *   version
  *       prints {"mode":"version","librdkafka":...}: the library this binary runs with.
  *   mock <partitions> <topic> ...
@@ -23,6 +40,7 @@
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,7 +86,7 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
 }
 
 static int produce(const char *brokers, const char *topic, long count, int size, const char *acks,
-                   const char *compression) {
+                   const char *compression, int partitions) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", brokers);
@@ -88,8 +106,10 @@ static int produce(const char *brokers, const char *topic, long count, int size,
   for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
   double start = now();
   for (long i = 0; i < count; i++) {
+    int32_t partition = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
     for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
+      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                                RD_KAFKA_V_VALUE(payload, size),
                                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -271,6 +291,233 @@ static int latency(const char *brokers, const char *topic, int rate, long count,
   return run.got == count && !failed ? 0 : 1;
 }
 
+static int txn_fail(const char *what, rd_kafka_error_t *error) {
+  fprintf(stderr, "%s: %s\n", what, rd_kafka_error_string(error));
+  rd_kafka_error_destroy(error);
+  return 1;
+}
+
+static int txn_produce(const char *brokers, const char *topic, long count, int size, int per_txn, int extra,
+                       char **kv) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", brokers);
+  set(conf, "enable.idempotence", "true");
+  set(conf, "linger.ms", "5");
+  set(conf, "batch.size", "1000000");
+  set(conf, "queue.buffering.max.messages", "2000000");
+  set(conf, "queue.buffering.max.kbytes", "2000000");
+  if (per_txn > 0) {
+    char id[256];
+    snprintf(id, sizeof id, "runnel-bench-%s-%ld", topic, (long)getpid());
+    set(conf, "transactional.id", id);
+  }
+  for (int i = 0; i < extra; i++) {
+    char *eq = strchr(kv[i], '=');
+    if (!eq) continue;
+    *eq = 0;
+    set(conf, kv[i], eq + 1);
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+  if (per_txn > 0) {
+    rd_kafka_error_t *e = rd_kafka_init_transactions(rk, 60000);
+    if (e) return txn_fail("init_transactions", e);
+  }
+  /* Learn the topic's partitions first: otherwise the first transaction waits for librdkafka's
+   * next metadata refresh (up to a second), which is start-up, not what a transaction costs. */
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  const struct rd_kafka_metadata *md;
+  rd_kafka_resp_err_t me = rd_kafka_metadata(rk, 0, rkt, &md, 30000);
+  if (me) {
+    fprintf(stderr, "metadata: %s\n", rd_kafka_err2str(me));
+    return 1;
+  }
+  rd_kafka_metadata_destroy(md);
+  char *payload = malloc(size);
+  for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
+  long transactions = 0;
+  printf("{\"start\":true}\n");
+  fflush(stdout);
+  double start = now();
+  for (long i = 0; i < count;) {
+    long upto = per_txn > 0 ? i + per_txn : count;
+    if (upto > count) upto = count;
+    if (per_txn > 0) {
+      rd_kafka_error_t *e = rd_kafka_begin_transaction(rk);
+      if (e) return txn_fail("begin_transaction", e);
+    }
+    for (; i < upto; i++) {
+      for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
+                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          rd_kafka_poll(rk, 1);
+          continue;
+        }
+        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
+        return 1;
+      }
+      if ((i & 0xfff) == 0) rd_kafka_poll(rk, 0);
+    }
+    if (per_txn > 0) {
+      /* commit_transaction flushes the transaction's records, then ends it (EndTxn). */
+      rd_kafka_error_t *e = rd_kafka_commit_transaction(rk, 60000);
+      if (e) return txn_fail("commit_transaction", e);
+      transactions++;
+    }
+  }
+  rd_kafka_flush(rk, 120000);
+  double secs = now() - start;
+  printf("{\"mode\":\"txn-produce\",\"records\":%ld,\"failed\":%ld,\"bytes\":%ld,\"seconds\":%.3f,\"msgPerSec\":%.0f,"
+         "\"mbPerSec\":%.1f,\"transactions\":%ld,\"perTransaction\":%d,\"cpuSeconds\":%.3f}\n",
+         delivered, failed, delivered * (long)size, secs, delivered / secs, delivered * (double)size / secs / 1e6,
+         transactions, per_txn, cpu_seconds());
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  free(payload);
+  return failed || delivered != count ? 1 : 0;
+}
+
+/* A group member's view: the partitions it owns now and which of them it has read to the end. */
+#define MAX_PARTITIONS 1024
+struct member {
+  int owned[MAX_PARTITIONS], eof[MAX_PARTITIONS];
+  int owned_count;
+  long records, bytes;
+  int64_t first_ns, last_ns;
+  double cpu_at_first;
+};
+static struct member self;
+
+static void print_partitions(rd_kafka_t *rk, const char *event, const rd_kafka_topic_partition_list_t *parts) {
+  printf("{\"e\":\"%s\",\"t\":%lld,\"protocol\":\"%s\",\"partitions\":[", event, (long long)now_ns(),
+         rd_kafka_rebalance_protocol(rk));
+  for (int i = 0; i < parts->cnt; i++) printf("%s%d", i ? "," : "", parts->elems[i].partition);
+  printf("]}\n");
+  fflush(stdout);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+  (void)opaque;
+  memset(self.owned, 0, sizeof self.owned);
+  memset(self.eof, 0, sizeof self.eof);
+  self.owned_count = 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < parts->cnt; i++) {
+      int p = parts->elems[i].partition;
+      if (p >= 0 && p < MAX_PARTITIONS && !self.owned[p]) {
+        self.owned[p] = 1;
+        self.owned_count++;
+      }
+    }
+    rd_kafka_assign(rk, parts);
+    print_partitions(rk, "assigned", parts);
+  } else {
+    print_partitions(rk, "revoked", parts);
+    rd_kafka_assign(rk, NULL);
+  }
+}
+
+static void print_eof_or_totals(const char *event) {
+  printf("{\"e\":\"%s\",\"records\":%ld,\"bytes\":%ld,\"firstNs\":%lld,\"lastNs\":%lld,\"cpuSeconds\":%.3f}\n", event,
+         self.records, self.bytes, (long long)self.first_ns, (long long)self.last_ns,
+         self.records ? cpu_seconds() - self.cpu_at_first : 0);
+  fflush(stdout);
+}
+
+/* True once standard input has reached its end (the harness closed it). */
+static int stdin_closed(void) {
+  struct pollfd pfd = {0, POLLIN, 0};
+  if (poll(&pfd, 1, 0) <= 0) return 0;
+  char buf[256];
+  return read(0, buf, sizeof buf) <= 0;
+}
+
+static int group(const char *brokers, const char *topic, const char *group_id, int extra, char **kv) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", brokers);
+  set(conf, "group.id", group_id);
+  set(conf, "auto.offset.reset", "earliest");
+  set(conf, "enable.partition.eof", "true");
+  set(conf, "queued.min.messages", "1000000");
+  set(conf, "fetch.max.bytes", "52428800");
+  set(conf, "max.partition.fetch.bytes", "2097152");
+  for (int i = 0; i < extra; i++) {
+    char *eq = strchr(kv[i], '=');
+    if (!eq) continue;
+    *eq = 0;
+    set(conf, kv[i], eq + 1);
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t *subscription = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(subscription, topic, RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, subscription);
+  rd_kafka_topic_partition_list_destroy(subscription);
+  if (e) {
+    fprintf(stderr, "subscribe: %s\n", rd_kafka_err2str(e));
+    return 2;
+  }
+  printf("{\"e\":\"subscribed\",\"t\":%lld}\n", (long long)now_ns());
+  fflush(stdout);
+  for (long polls = 1;; polls++) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 10);
+    if (!m) {
+      if (stdin_closed()) break;
+      continue;
+    }
+    if ((polls & 0xfff) == 0 && stdin_closed()) {
+      rd_kafka_message_destroy(m);
+      break;
+    }
+    if (!m->err) {
+      if (self.records == 0) {
+        self.first_ns = now_ns();
+        self.cpu_at_first = cpu_seconds();
+        printf("{\"start\":true}\n");
+        fflush(stdout);
+      }
+      self.records++;
+      self.bytes += m->len;
+      self.last_ns = now_ns();
+    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      int p = m->partition;
+      if (p >= 0 && p < MAX_PARTITIONS && self.owned[p] && !self.eof[p]) {
+        self.eof[p] = 1;
+        int all = 1;
+        for (int i = 0; i < MAX_PARTITIONS && all; i++)
+          if (self.owned[i] && !self.eof[i]) all = 0;
+        if (all) print_eof_or_totals("eof");
+      }
+    } else {
+      printf("{\"e\":\"error\",\"t\":%lld,\"error\":\"%s\"}\n", (long long)now_ns(), rd_kafka_err2str(m->err));
+      fflush(stdout);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  printf("{\"e\":\"leaving\",\"t\":%lld}\n", (long long)now_ns());
+  fflush(stdout);
+  rd_kafka_consumer_close(rk); /* revokes (the rebalance callback), then LeaveGroup */
+  printf("{\"e\":\"left\",\"t\":%lld}\n", (long long)now_ns());
+  print_eof_or_totals("totals");
+  printf("{\"mode\":\"group\",\"records\":%ld,\"bytes\":%ld}\n", self.records, self.bytes);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
 static int mock(int partitions, int topics, char **names) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -304,19 +551,25 @@ static int mock(int partitions, int topics, char **names) {
 
 int main(int argc, char **argv) {
   if (argc >= 7 && strcmp(argv[1], "produce") == 0)
-    return produce(argv[2], argv[3], atol(argv[4]), atoi(argv[5]), argv[6], argc > 7 ? argv[7] : "none");
+    return produce(argv[2], argv[3], atol(argv[4]), atoi(argv[5]), argv[6], argc > 7 ? argv[7] : "none",
+                   argc > 8 ? atoi(argv[8]) : 0);
   if (argc >= 6 && strcmp(argv[1], "consume") == 0)
     return consume(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), argc - 6, argv + 6);
   if (argc >= 8 && strcmp(argv[1], "latency") == 0)
     return latency(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), atoi(argv[6]), atol(argv[7]));
+  if (argc >= 7 && strcmp(argv[1], "txn-produce") == 0)
+    return txn_produce(argv[2], argv[3], atol(argv[4]), atoi(argv[5]), atoi(argv[6]), argc - 7, argv + 7);
+  if (argc >= 5 && strcmp(argv[1], "group") == 0) return group(argv[2], argv[3], argv[4], argc - 5, argv + 5);
   if (argc >= 2 && strcmp(argv[1], "version") == 0) {
     printf("{\"mode\":\"version\",\"librdkafka\":\"%s\"}\n", rd_kafka_version_str());
     return 0;
   }
   if (argc >= 4 && strcmp(argv[1], "mock") == 0) return mock(atoi(argv[2]), argc - 3, argv + 3);
-  fprintf(stderr, "usage: rdkafka-perf produce <brokers> <topic> <count> <size> <acks> [compression]\n"
+  fprintf(stderr, "usage: rdkafka-perf produce <brokers> <topic> <count> <size> <acks> [compression] [partitions]\n"
                   "       rdkafka-perf consume <brokers> <topic> <partitions> <count> [key=value ...]\n"
                   "       rdkafka-perf latency <brokers> <topic> <rate> <count> <size> <warmup>\n"
+                  "       rdkafka-perf txn-produce <brokers> <topic> <count> <size> <per-transaction> [key=value ...]\n"
+                  "       rdkafka-perf group <brokers> <topic> <group> [key=value ...]\n"
                   "       rdkafka-perf version\n"
                   "       rdkafka-perf mock <partitions> <topic> ...\n");
   return 2;

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { type BrokerProcess, startRunnel } from './lib/broker-process.ts'
 import { writeDocs } from './lib/docs.ts'
+import { type FsyncProbe, probeFsync } from './lib/fsync-probe.ts'
+import type { Case, Context, Counts, RunMeasure } from './lib/harness.ts'
 import { describeMachine, loadAverage } from './lib/proc-stats.ts'
 import { killChildren } from './lib/processes.ts'
 import {
@@ -28,25 +30,15 @@ import {
   summarize,
   textReport,
 } from './lib/report.ts'
-import {
-  CASES,
-  type Case,
-  type Context,
-  type Counts,
-  FULL,
-  GROUPS,
-  QUICK,
-  type RunMeasure,
-  warmUp,
-} from './lib/scenarios.ts'
+import { CASES, FULL, GROUPS, QUICK, warmUp } from './lib/scenarios.ts'
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 const HELP = `Usage: npm run bench -- [options]
 
 Starts Runnel's broker (node packages/cli/bin/runnel.js broker) on free ports with a fresh
-data directory, runs each scenario on fresh one-partition topics, 3 runs each (median, min,
-max), prints a table and writes bench/results/<time>.json.
+data directory, runs each scenario on fresh topics (one partition; six for the consumer-group
+cases), 3 runs each (median, min, max), prints a table and writes bench/results/<time>.json.
 
 Options:
   --quick              smaller counts, one run each
@@ -157,6 +149,7 @@ async function main(): Promise<number> {
 
   const summaries: CaseSummary[] = []
   let rdkafka: RdkafkaTool | undefined
+  const fsync: { start?: FsyncProbe; end?: FsyncProbe } = {}
   try {
     if (cases.some((c) => c.needsRdkafka)) {
       const built = await buildRdkafkaTool(repoRoot, toolDir)
@@ -167,6 +160,7 @@ async function main(): Promise<number> {
     progress(
       `runnel broker pid ${broker.pid} on ${broker.bootstrap} (metrics on :${broker.httpPort}), data in ${broker.dataDir}`,
     )
+    fsync.start = probeFsync(dirname(broker.dataDir))
     const ctx: Context = { repoRoot, broker, rdkafka, counts, filled: new Map() }
     progress('warming up the broker (not measured)')
     await warmUp(ctx)
@@ -187,7 +181,9 @@ async function main(): Promise<number> {
           progress(
             c.kind === 'latency'
               ? `  p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, p99.9 ${t.p999Ms} ms, max ${t.maxMs} ms (${t.counted} samples)`
-              : `  ${t.msgPerSec} msg/s, ${t.mbPerSec} MB/s in ${t.seconds} s; load ${m.load1}`,
+              : c.kind === 'rebalance'
+                ? `  members told after ${t.toldMs} ms, all partitions owned after ${t.rebalanceMs} ms; load ${m.load1}`
+                : `  ${t.msgPerSec} msg/s, ${t.mbPerSec} MB/s in ${t.seconds} s; load ${m.load1}`,
           )
         } catch (err) {
           errors.set(c, `failed: ${err instanceof Error ? err.message : String(err)}`)
@@ -196,6 +192,7 @@ async function main(): Promise<number> {
       }
     }
     for (const c of cases) summaries.push(summarize(c, c.records(counts), runs.get(c)!, errors.get(c)))
+    fsync.end = probeFsync(dirname(broker.dataDir))
   } finally {
     await cleanup()
   }
@@ -223,6 +220,8 @@ async function main(): Promise<number> {
   console.log(
     `load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${loadAtEnd.join(', ')} on ${machine.nproc} CPUs`,
   )
+  const fsyncText = describeFsync(fsync)
+  if (fsyncText) console.log(fsyncText)
   if (profiles.length > 0) {
     console.log(`\nWhere the broker's event loop spent its time during each case (${profileFile}):`)
     for (const p of profiles) console.log(`\n${profileText(p)}`)
@@ -248,6 +247,7 @@ async function main(): Promise<number> {
         machine,
         librdkafka: rdkafka?.version,
         loadAverage: { start: loadAtStart, end: loadAtEnd },
+        fsync,
         counts,
         cases: summaries,
         ratios: ratios(summaries),
@@ -274,6 +274,7 @@ async function main(): Promise<number> {
         `Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM (\`free -g\`), ` +
           `Linux ${machine.kernel}; Node ${machine.node}; librdkafka ${rdkafka?.version ?? '(not available)'}. ` +
           `Load average (1, 5, 15 min) at the start ${loadAtStart.join(', ')}, at the end ${loadAtEnd.join(', ')}.`,
+        ...(fsyncText ? ['', `${fsyncText}.`] : []),
         '',
         markdownTables(summaries, counts.runs),
       ].join('\n'),
@@ -281,6 +282,16 @@ async function main(): Promise<number> {
     console.log('docs/benchmarks.md updated')
   }
   return summaries.some((s) => s.error?.startsWith('failed')) ? 1 : 0
+}
+
+/** One line on what an fsync cost at the start and the end of the run. */
+function describeFsync(fsync: { start?: FsyncProbe; end?: FsyncProbe }): string | undefined {
+  const one = (p: FsyncProbe) => `${p.medianMs} ms (${p.minMs}–${p.maxMs})`
+  if (!fsync.start) return undefined
+  return (
+    `fsync after a 4 KiB append, in the data directory's file system (${fsync.start.fsyncs} in a row, median (min–max)): ` +
+    `${one(fsync.start)} at the start${fsync.end ? `, ${one(fsync.end)} at the end` : ''}`
+  )
 }
 
 main().then(

@@ -125,13 +125,19 @@ export async function startRunnel(options: StartBrokerOptions): Promise<BrokerPr
   }
 }
 
-/** Seconds the broker spent answering each API, summed over requests (from /metrics). */
-export async function requestSeconds(httpPort: number): Promise<Record<string, number>> {
+/** Seconds the broker spent answering each API, summed over requests, and the requests (from /metrics). */
+export async function requestStats(
+  httpPort: number,
+): Promise<{ seconds: Record<string, number>; counts: Record<string, number> }> {
   const response = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(5000) })
   const text = await response.text()
-  const out: Record<string, number> = {}
-  for (const m of text.matchAll(/^runnel_broker_request_duration_seconds_sum\{api="([^"]+)"\} (\S+)$/gm)) {
-    out[m[1]] = Number(m[2])
+  const seconds: Record<string, number> = {}
+  const counts: Record<string, number> = {}
+  for (const m of text.matchAll(
+    /^runnel_broker_request_duration_seconds_(sum|count)\{api="([^"]+)"\} (\S+)$/gm,
+  )) {
+    const into = m[1] === 'sum' ? seconds : counts
+    into[m[2]] = Number(m[3])
   }
-  return out
+  return { seconds, counts }
 }

@@ -1,9 +1,16 @@
 // Summaries of the runs: the table printed to stdout, the ratios, and the same as Markdown for
 // docs/benchmarks.md.
-import type { Case, Client, RunMeasure, Target } from './scenarios.ts'
+import type { Case, Client, RunMeasure, Target } from './harness.ts'
 import { type Spread, spread } from './stats.ts'
 
-const API_OF_KIND = { produce: 'Produce', consume: 'Fetch', latency: 'Produce' } as const
+const API_OF_KIND = {
+  produce: 'Produce',
+  consume: 'Fetch',
+  latency: 'Produce',
+  rebalance: 'JoinGroup',
+} as const
+/** The requests a transaction makes of the broker, in order (FindCoordinator and InitProducerId come once). */
+export const TXN_APIS = ['AddPartitionsToTxn', 'Produce', 'EndTxn'] as const
 
 export interface CaseSummary {
   id: string
@@ -13,6 +20,11 @@ export interface CaseSummary {
   kind: Case['kind']
   size: number
   acks?: 1 | -1
+  partitions?: number
+  members?: number
+  idempotent?: boolean
+  perTransaction?: number
+  departure?: 'leave' | 'kill'
   recordsPerRun: number
   runs: RunMeasure[]
   error?: string
@@ -35,6 +47,17 @@ export interface CaseSummary {
   inBroker?: Spread
   /** CPU of the client, in cores over its timed part. */
   clientCores?: Spread
+  /** Rebalance: from the departure to the last remaining member told (its partitions revoked). */
+  toldMs?: Spread
+  /** Rebalance: from the departure to every partition owned again. */
+  rebalanceMs?: Spread
+  /** Rebalance: from the last remaining member told to every partition owned (rejoin and sync). */
+  rejoinMs?: Spread
+  /** Transactions: committed per second, and the client's time per transaction. */
+  transactionsPerSec?: Spread
+  msPerTransaction?: Spread
+  /** Transactions: the broker's time per transaction answering each of TXN_APIS, in ms. */
+  brokerMsPerTransaction?: Record<string, Spread>
 }
 
 const num = (v: unknown) => Number(v ?? Number.NaN)
@@ -48,6 +71,11 @@ export function summarize(c: Case, recordsPerRun: number, runs: RunMeasure[], er
     kind: c.kind,
     size: c.size,
     acks: c.acks,
+    partitions: c.partitions,
+    members: c.members,
+    idempotent: c.idempotent,
+    perTransaction: c.perTransaction,
+    departure: c.departure,
     recordsPerRun,
     runs,
     error,
@@ -58,6 +86,10 @@ export function summarize(c: Case, recordsPerRun: number, runs: RunMeasure[], er
     s.p50Ms = of((r) => num(r.tool.p50Ms))
     s.p99Ms = of((r) => num(r.tool.p99Ms))
     s.p999Ms = of((r) => num(r.tool.p999Ms))
+  } else if (c.kind === 'rebalance') {
+    s.rebalanceMs = of((r) => num(r.tool.rebalanceMs))
+    s.toldMs = of((r) => num(r.tool.toldMs))
+    s.rejoinMs = of((r) => num(r.tool.rebalanceMs) - num(r.tool.toldMs))
   } else {
     s.msgPerSec = of((r) => num(r.tool.msgPerSec))
     s.mbPerSec = of((r) => num(r.tool.mbPerSec))
@@ -69,15 +101,47 @@ export function summarize(c: Case, recordsPerRun: number, runs: RunMeasure[], er
   s.serverLoopWaited = of((r) => r.server.main.waitSeconds / r.windowSeconds)
   if (runs[0].apiSeconds) s.inBroker = of((r) => (r.apiSeconds?.[API_OF_KIND[c.kind]] ?? 0) / r.windowSeconds)
   s.clientCores = of((r) =>
-    c.kind === 'latency' ? r.clientCpuSeconds / r.windowSeconds : r.clientCpuSeconds / num(r.tool.seconds),
+    c.kind === 'latency' || c.kind === 'rebalance'
+      ? r.clientCpuSeconds / r.windowSeconds
+      : r.clientCpuSeconds / num(r.tool.seconds),
   )
+  if (c.perTransaction) {
+    const txns = (r: RunMeasure) => num(r.tool.transactions)
+    s.transactionsPerSec = of((r) => txns(r) / num(r.tool.seconds))
+    s.msPerTransaction = of((r) => (num(r.tool.seconds) * 1000) / txns(r))
+    s.brokerMsPerTransaction = {}
+    for (const api of TXN_APIS) {
+      s.brokerMsPerTransaction[api] = of((r) => ((r.apiSeconds?.[api] ?? Number.NaN) * 1000) / txns(r))
+    }
+  }
   return s
 }
 
-export function describeCase(s: Pick<CaseSummary, 'kind' | 'size' | 'acks'>): string {
+type Described = Pick<
+  CaseSummary,
+  'kind' | 'size' | 'acks' | 'partitions' | 'members' | 'idempotent' | 'perTransaction' | 'departure'
+>
+
+export function describeCase(s: Described): string {
   const size = s.size === 1024 ? '1 KiB' : `${s.size} B`
   if (s.kind === 'latency') return `end-to-end ${size}`
-  return `${s.kind} ${size}${s.kind === 'produce' ? ` acks=${s.acks === -1 ? 'all' : '1'}` : ''}`
+  if (s.kind === 'rebalance') {
+    const members = `${s.members} → ${(s.members ?? 1) - 1} members`
+    return s.departure === 'kill'
+      ? `rebalance after SIGKILL, ${members}`
+      : `rebalance after LeaveGroup, ${members}`
+  }
+  if (s.kind === 'consume') {
+    const group = s.members ? `, group of ${s.members}` : ''
+    const partitions = s.partitions && s.partitions > 1 ? `, ${s.partitions} partitions` : ''
+    return `consume ${size}${group}${partitions}`
+  }
+  const producer = s.perTransaction
+    ? `, transactions of ${s.perTransaction}`
+    : s.idempotent
+      ? ', idempotent'
+      : ''
+  return `produce ${size} acks=${s.acks === -1 ? 'all' : '1'}${producer}`
 }
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
@@ -161,6 +225,34 @@ export function ratios(summaries: readonly CaseSummary[]): Ratio[] {
       detail: `${dec(pk)} / ${p.produce1k.mbPerSec} MB/s`,
     })
   }
+  const group = by('rdkafka-group-consume-100b')?.msgPerSec?.median
+  for (const [id, what] of [
+    ['rdkafka-consume-100b', 'one consumer without a group, 1 partition'],
+    ['rdkafka-consume-100b-6p', 'one consumer assigning itself the same 6 partitions'],
+  ] as const) {
+    const alone = by(id)?.msgPerSec?.median
+    if (group && alone) {
+      out.push({
+        name: `consume 100 B through a group of 3 (6 partitions) / ${what} (librdkafka)`,
+        value: group / alone,
+        detail: `${int(group)} / ${int(alone)} msg/s`,
+      })
+    }
+  }
+  for (const [client, prefix] of [
+    ['librdkafka', 'rdkafka'],
+    ['platformatic', 'platformatic'],
+  ] as const) {
+    const txn = by(`${prefix}-produce-100b-txn`)?.msgPerSec?.median
+    const plain = by(`${prefix}-produce-100b-idempotent`)?.msgPerSec?.median
+    if (txn && plain) {
+      out.push({
+        name: `${client}: transactions of 100 / the same idempotent producer without transactions`,
+        value: txn / plain,
+        detail: `${int(txn)} / ${int(plain)} msg/s`,
+      })
+    }
+  }
   const pl = by('latency-platformatic-100b')?.p99Ms?.median
   if (pl) {
     out.push({
@@ -193,7 +285,7 @@ function throughputTable(summaries: readonly CaseSummary[], runs: number): Table
       'client CPU cores',
     ],
     rows: summaries
-      .filter((s) => s.kind !== 'latency')
+      .filter((s) => s.kind === 'produce' || s.kind === 'consume')
       .map((s) => [
         describeCase(s),
         `${s.client} → ${s.target === 'runnel' ? 'Runnel' : 'mock'}`,
@@ -228,6 +320,65 @@ function latencyTable(summaries: readonly CaseSummary[], runs: number): Table {
   }
 }
 
+function rebalanceTable(summaries: readonly CaseSummary[], runs: number): Table {
+  const ms = (n: number) => int(n)
+  return {
+    head: [
+      'case',
+      'client',
+      'departure → last member told, ms',
+      'told → all partitions owned, ms',
+      'departure → all partitions owned, ms',
+      'broker loop busy',
+    ],
+    rows: summaries
+      .filter((s) => s.kind === 'rebalance')
+      .map((s) => [
+        describeCase(s),
+        s.client,
+        s.error ? s.error.split('\n')[0] : withRange(s.toldMs, ms, runs),
+        s.error ? '' : withRange(s.rejoinMs, ms, runs),
+        s.error ? '' : withRange(s.rebalanceMs, ms, runs),
+        pct(s.serverLoopBusy),
+      ]),
+  }
+}
+
+function transactionTable(summaries: readonly CaseSummary[], runs: number): Table {
+  const ms = (n: number) => dec(n, 2)
+  const inBroker = (s: CaseSummary) =>
+    TXN_APIS.reduce((sum, api) => sum + (s.brokerMsPerTransaction?.[api]?.median ?? Number.NaN), 0)
+  return {
+    head: [
+      'case',
+      'client',
+      'transactions/s',
+      'ms per transaction',
+      ...TXN_APIS.map((api) => `in broker: ${api} ms`),
+      'outside the broker, ms',
+    ],
+    rows: summaries
+      .filter((s) => s.perTransaction && !s.error)
+      .map((s) => [
+        describeCase(s),
+        s.client,
+        withRange(s.transactionsPerSec, int, runs),
+        withRange(s.msPerTransaction, ms, runs),
+        ...TXN_APIS.map((api) => ms(s.brokerMsPerTransaction?.[api]?.median ?? Number.NaN)),
+        ms((s.msPerTransaction?.median ?? Number.NaN) - inBroker(s)),
+      ]),
+  }
+}
+
+function tables(summaries: readonly CaseSummary[], runs: number): Table[] {
+  return [
+    throughputTable(summaries, runs),
+    latencyTable(summaries, runs),
+    rebalanceTable(summaries, runs),
+    transactionTable(summaries, runs),
+  ]
+}
+
 function plain(t: Table): string {
   if (t.rows.length === 0) return ''
   const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)))
@@ -246,18 +397,14 @@ function markdown(t: Table): string {
 }
 
 export function textReport(summaries: readonly CaseSummary[], runs: number): string {
-  const parts = [plain(throughputTable(summaries, runs)), plain(latencyTable(summaries, runs))].filter(
-    Boolean,
-  )
+  const parts = tables(summaries, runs).map(plain).filter(Boolean)
   const rs = ratios(summaries)
   if (rs.length > 0) parts.push(rs.map((r) => `${r.name}: ${r.value.toFixed(2)} (${r.detail})`).join('\n'))
   return parts.join('\n\n')
 }
 
 export function markdownTables(summaries: readonly CaseSummary[], runs: number): string {
-  const parts = [markdown(throughputTable(summaries, runs)), markdown(latencyTable(summaries, runs))].filter(
-    Boolean,
-  )
+  const parts = tables(summaries, runs).map(markdown).filter(Boolean)
   const rs = ratios(summaries)
   if (rs.length > 0) {
     parts.push(

@@ -1,23 +1,27 @@
-// The benchmark's cases. Each run gets a fresh topic (one partition) and is measured from the
-// outside too: the broker's CPU and run-queue wait (per thread, from /proc) and the time it
-// spent answering requests (its /metrics), over the window in which the load generator ran.
-import { join } from 'node:path'
-import { type BrokerProcess, requestSeconds } from './broker-process.ts'
-import { diffTimes, loadAverage, type ProcessTimes, processTimes } from './proc-stats.ts'
+// The benchmark's cases. Each run gets a fresh topic (one partition unless said otherwise) and
+// is measured from the outside too (see harness.ts), over the window in which the load
+// generator ran. The consumer-group and transaction cases live in groups.ts and
+// transactions.ts.
+import { groupCases } from './groups.ts'
+import {
+  type Case,
+  type Context,
+  type Counts,
+  filledTopic,
+  measuredTool,
+  measureWindow,
+  node,
+  PLATFORMATIC_INFLIGHT,
+  platformaticBatch,
+  remember,
+  sizeName,
+  TOOL_TIMEOUT_MS,
+  topicName,
+} from './harness.ts'
 import { runTool, start, waitExit } from './processes.ts'
-import { type MockCluster, type RdkafkaTool, startMock } from './rdkafka.ts'
+import { type MockCluster, startMock } from './rdkafka.ts'
 import { createTopics } from './topics.ts'
-
-export interface Counts {
-  runs: number
-  rdkafkaProduce100: number
-  rdkafkaProduce1k: number
-  platformaticProduce100: number
-  platformaticProduce1k: number
-  latencyRate: number
-  latencyRecords: number
-  latencyWarmup: number
-}
+import { transactionCases } from './transactions.ts'
 
 export const FULL: Counts = {
   runs: 3,
@@ -28,6 +32,10 @@ export const FULL: Counts = {
   latencyRate: 5000,
   latencyRecords: 35_000, // 7 s at 5,000/s, of which the first second is warm-up
   latencyWarmup: 5000,
+  groupConsume100: 2_000_000,
+  transactional100: 50_000, // 500 transactions: several seconds at a few hundred a second
+  rdkafkaIdempotent100: 2_000_000,
+  platformaticIdempotent100: 200_000, // one 100-record send at a time
 }
 
 export const QUICK: Counts = {
@@ -39,50 +47,10 @@ export const QUICK: Counts = {
   latencyRate: 5000,
   latencyRecords: 10_000,
   latencyWarmup: 2500,
-}
-
-export type Client = 'librdkafka' | '@platformatic/kafka'
-export type Target = 'runnel' | 'librdkafka mock'
-
-export interface Context {
-  repoRoot: string
-  broker: BrokerProcess
-  rdkafka: RdkafkaTool | undefined
-  counts: Counts
-  /** Topics already holding `records` records of `size` bytes, by `${size}x${records}`. */
-  filled: Map<string, string[]>
-}
-
-/** What one run measured. Rates are per second of the run's own clock (the tool's). */
-export interface RunMeasure {
-  run: number
-  topic: string
-  /** The load generator's result line (msgPerSec, mbPerSec, p50Ms, ...). */
-  tool: Record<string, unknown>
-  /** Wall time of the measured window (the tool's timed part when it reports its start). */
-  windowSeconds: number
-  /** The window on the monotonic clock, in µs (what V8 stamps profile samples with). */
-  windowUs: [number, number]
-  /** The broker's (or the mock's) threads over the window. */
-  server: ProcessTimes
-  /** Seconds the broker spent answering each API over the window (Runnel only). */
-  apiSeconds?: Record<string, number>
-  /** The client's own CPU seconds (all its threads; both processes for platformatic latency). */
-  clientCpuSeconds: number
-  load1: number
-}
-
-export interface Case {
-  id: string
-  group: string
-  client: Client
-  target: Target
-  kind: 'produce' | 'consume' | 'latency'
-  size: number
-  acks?: 1 | -1
-  records: (c: Counts) => number
-  needsRdkafka: boolean
-  run(ctx: Context, run: number): Promise<RunMeasure>
+  groupConsume100: 300_000,
+  transactional100: 10_000,
+  rdkafkaIdempotent100: 300_000,
+  platformaticIdempotent100: 50_000,
 }
 
 export const GROUPS = [
@@ -92,115 +60,10 @@ export const GROUPS = [
   'platformatic-produce',
   'platformatic-consume',
   'latency',
+  'group-consume',
+  'rebalance',
+  'transactions',
 ] as const
-
-const TOOL_TIMEOUT_MS = 180_000
-const sizeName = (size: number) => (size === 1024 ? '1k' : `${size}b`)
-
-function node(ctx: Context, args: string[]): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', join(ctx.repoRoot, 'bench/platformatic-perf.ts'), ...args]]
-}
-
-/** Platformatic's records per send(): about 256 KiB a request, well under max.message.bytes. */
-const platformaticBatch = (size: number) => Math.max(1, Math.floor((256 * 1024) / (size + 12)))
-const PLATFORMATIC_INFLIGHT = 4
-
-interface Window {
-  begin(): void
-  end(): Promise<Omit<RunMeasure, 'run' | 'topic' | 'tool' | 'clientCpuSeconds'>>
-}
-
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
-
-/** Measures the server process (and, for Runnel, its request time) between begin() and end(). */
-function measureWindow(serverPid: number, httpPort: number | undefined): Window {
-  let t0 = performance.now()
-  let t0Us = monotonicUs()
-  let times = processTimes(serverPid)
-  let api: Promise<Record<string, number>> | undefined =
-    httpPort === undefined ? undefined : requestSeconds(httpPort)
-  return {
-    begin() {
-      t0 = performance.now()
-      t0Us = monotonicUs()
-      times = processTimes(serverPid)
-      if (httpPort !== undefined) api = requestSeconds(httpPort)
-    },
-    async end() {
-      const windowSeconds = (performance.now() - t0) / 1000
-      const windowUs: [number, number] = [t0Us, monotonicUs()]
-      const server = diffTimes(processTimes(serverPid), times)
-      let apiSeconds: Record<string, number> | undefined
-      if (httpPort !== undefined && api) {
-        const [before, after] = [await api, await requestSeconds(httpPort)]
-        apiSeconds = {}
-        for (const [k, v] of Object.entries(after)) apiSeconds[k] = v - (before[k] ?? 0)
-      }
-      return { windowSeconds, windowUs, server, apiSeconds, load1: loadAverage()[0] }
-    },
-  }
-}
-
-/** Runs one load generator against a server process, measuring the window it reports. */
-async function measuredTool(
-  command: string,
-  args: string[],
-  serverPid: number,
-  httpPort: number | undefined,
-  run: number,
-  topic: string,
-): Promise<RunMeasure> {
-  const window = measureWindow(serverPid, httpPort)
-  const { result } = await runTool(command, args, TOOL_TIMEOUT_MS, (line) => {
-    if (line.start === true) window.begin()
-  })
-  return {
-    run,
-    topic,
-    tool: result,
-    clientCpuSeconds: Number(result.cpuSeconds ?? 0),
-    ...(await window.end()),
-  }
-}
-
-const topicName = (c: Case, run: number) => `bench-${c.id}-r${run}`
-
-/** A topic already holding `records` records of `size` bytes (for consumers), made if needed. */
-async function filledTopic(ctx: Context, size: number, records: number, run: number): Promise<string> {
-  const key = `${size}x${records}`
-  const have = ctx.filled.get(key) ?? []
-  if (have[run - 1]) return have[run - 1]
-  const topic = `bench-fill-${key}-r${run}`
-  await createTopics(ctx.broker.bootstrap, [topic])
-  if (ctx.rdkafka) {
-    await runTool(
-      ctx.rdkafka.binary,
-      ['produce', ctx.broker.bootstrap, topic, String(records), String(size), '1'],
-      TOOL_TIMEOUT_MS,
-    )
-  } else {
-    const [cmd, args] = node(ctx, [
-      'produce',
-      ctx.broker.bootstrap,
-      topic,
-      String(records),
-      String(size),
-      '1',
-      String(platformaticBatch(size)),
-      String(PLATFORMATIC_INFLIGHT),
-    ])
-    await runTool(cmd, args, TOOL_TIMEOUT_MS)
-  }
-  remember(ctx, size, records, run, topic)
-  return topic
-}
-
-function remember(ctx: Context, size: number, records: number, run: number, topic: string): void {
-  const key = `${size}x${records}`
-  const list = ctx.filled.get(key) ?? []
-  list[run - 1] = topic
-  ctx.filled.set(key, list)
-}
 
 function rdkafkaProduce(size: number, acks: 1 | -1, records: (c: Counts) => number): Case {
   const c: Case = {
@@ -464,7 +327,8 @@ function platformaticLatency(size: number): Case {
 /**
  * Before anything is measured: warms the broker's JIT and does its one-time work, such as
  * creating __consumer_offsets on the first FindCoordinator (librdkafka's consumer asks even
- * when it only assigns partitions), so no run pays for it.
+ * when it only assigns partitions) and __transaction_state on the first transactional
+ * InitProducerId, so no run pays for it.
  */
 export async function warmUp(ctx: Context): Promise<void> {
   const topic = 'bench-warmup'
@@ -479,6 +343,15 @@ export async function warmUp(ctx: Context): Promise<void> {
   await runTool(pcmd, pargs, TOOL_TIMEOUT_MS)
   const [ccmd, cargs] = node(ctx, ['consume', ctx.broker.bootstrap, topic, '20000', String(1024 * 1024)])
   await runTool(ccmd, cargs, TOOL_TIMEOUT_MS)
+  if (ctx.rdkafka) {
+    await runTool(
+      ctx.rdkafka.binary,
+      ['txn-produce', ctx.broker.bootstrap, topic, '2000', '100', '100'],
+      TOOL_TIMEOUT_MS,
+    )
+  }
+  const [tcmd, targs] = node(ctx, ['txn-produce', ctx.broker.bootstrap, topic, '2000', '100', '100', '1'])
+  await runTool(tcmd, targs, TOOL_TIMEOUT_MS)
 }
 
 export const CASES: readonly Case[] = [
@@ -497,4 +370,6 @@ export const CASES: readonly Case[] = [
   rdkafkaLatency(1024),
   platformaticLatency(100),
   platformaticLatency(1024),
+  ...groupCases(),
+  ...transactionCases(),
 ]
