@@ -8,7 +8,7 @@
  *       librdkafka's partitioner chooses.
  *   consume <brokers> <topic> <partitions> <count> [key=value ...]
  *       reads <count> records from the start of partitions 0..n-1 (assign, no group); prints
- *       the same JSON fields.
+ *       {"start":true} at the first record, then the same JSON fields, timed from there.
  *   latency <brokers> <topic> <rate> <count> <size> <warmup>
  *       sends <count> records of <size> bytes at <rate> per second (linger.ms=0, acks=1), each
  *       stamped with its scheduled send time (CLOCK_MONOTONIC), while a consumer thread reads
@@ -29,7 +29,8 @@
  *       when the group has no committed offset; enable.partition.eof), with the fetch settings of
  *       `consume`. Prints a line for each assignment and revocation, {"start":true} at its first
  *       record, and an "eof" line with its counts whenever every partition it owns has been read
- *       to its end. Leaves the group (rd_kafka_consumer_close) when its standard input closes,
+ *       to its end (its last record reached the partition's high watermark, or
+ *       PARTITION_EOF). Leaves the group (rd_kafka_consumer_close) when its standard input closes,
  *       then prints its totals. Times are CLOCK_MONOTONIC nanoseconds, as in `latency`.
  *   version
  *       prints {"mode":"version","librdkafka":...}: the library this binary runs with.
@@ -164,7 +165,11 @@ static int consume(const char *brokers, const char *topic, int partitions, long 
     rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
     if (!m) continue;
     if (!m->err) {
-      if (got == 0) start = now();
+      if (got == 0) {
+        start = now();
+        printf("{\"start\":true}\n"); /* the harness measures the broker from here */
+        fflush(stdout);
+      }
       got++;
       bytes += m->len;
     }
@@ -394,6 +399,8 @@ struct member {
   double cpu_at_first;
 };
 static struct member self;
+/* The high watermark each partition had at the last fetch (librdkafka's cache). */
+static int64_t high[MAX_PARTITIONS];
 
 static void print_partitions(rd_kafka_t *rk, const char *event, const rd_kafka_topic_partition_list_t *parts) {
   printf("{\"e\":\"%s\",\"t\":%lld,\"protocol\":\"%s\",\"partitions\":[", event, (long long)now_ns(),
@@ -408,6 +415,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   (void)opaque;
   memset(self.owned, 0, sizeof self.owned);
   memset(self.eof, 0, sizeof self.eof);
+  memset(high, 0, sizeof high);
   self.owned_count = 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     for (int i = 0; i < parts->cnt; i++) {
@@ -430,6 +438,15 @@ static void print_eof_or_totals(const char *event) {
          self.records, self.bytes, (long long)self.first_ns, (long long)self.last_ns,
          self.records ? cpu_seconds() - self.cpu_at_first : 0);
   fflush(stdout);
+}
+
+/* Partition p is read to its end; once all it owns are, prints an "eof" line with its counts. */
+static void partition_read(int p) {
+  if (p < 0 || p >= MAX_PARTITIONS || !self.owned[p] || self.eof[p]) return;
+  self.eof[p] = 1;
+  for (int i = 0; i < MAX_PARTITIONS; i++)
+    if (self.owned[i] && !self.eof[i]) return;
+  print_eof_or_totals("eof");
 }
 
 /* True once standard input has reached its end (the harness closed it). */
@@ -493,15 +510,17 @@ static int group(const char *brokers, const char *topic, const char *group_id, i
       self.records++;
       self.bytes += m->len;
       self.last_ns = now_ns();
-    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      /* At the last record of a partition (its offset reaches the high watermark of the fetch
+       * that brought it), the partition is read to its end: no need to wait for the
+       * PARTITION_EOF that an empty fetch brings fetch.wait.max.ms later. */
       int p = m->partition;
-      if (p >= 0 && p < MAX_PARTITIONS && self.owned[p] && !self.eof[p]) {
-        self.eof[p] = 1;
-        int all = 1;
-        for (int i = 0; i < MAX_PARTITIONS && all; i++)
-          if (self.owned[i] && !self.eof[i]) all = 0;
-        if (all) print_eof_or_totals("eof");
+      if (p >= 0 && p < MAX_PARTITIONS && m->offset + 1 >= high[p]) {
+        int64_t low;
+        if (!rd_kafka_get_watermark_offsets(rk, topic, p, &low, &high[p]) && high[p] > 0 && m->offset + 1 >= high[p])
+          partition_read(p);
       }
+    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      partition_read(m->partition);
     } else {
       printf("{\"e\":\"error\",\"t\":%lld,\"error\":\"%s\"}\n", (long long)now_ns(), rd_kafka_err2str(m->err));
       fflush(stdout);
