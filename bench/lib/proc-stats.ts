@@ -16,6 +16,17 @@ export interface ProcessTimes {
   main: ThreadTimes
   /** Every thread together (main, libuv pool, V8 GC helpers). */
   all: ThreadTimes
+  /**
+   * Minor page faults of the whole process (/proc/<pid>/stat): memory touched for the first
+   * time since it was mapped, each costing the kernel a page to find and zero.
+   */
+  minorFaults: number
+}
+
+/** Field 10 of /proc/<pid>/stat (after the parenthesised command, which may hold spaces). */
+function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
 }
 
 function schedstat(path: string): ThreadTimes {
@@ -35,7 +46,7 @@ export function processTimes(pid: number): ProcessTimes {
       // the thread ended between the listing and the read
     }
   }
-  return { main: schedstat(`/proc/${pid}/task/${pid}/schedstat`), all }
+  return { main: schedstat(`/proc/${pid}/task/${pid}/schedstat`), all, minorFaults: minorFaults(pid) }
 }
 
 export function diffTimes(after: ProcessTimes, before: ProcessTimes): ProcessTimes {
@@ -43,7 +54,11 @@ export function diffTimes(after: ProcessTimes, before: ProcessTimes): ProcessTim
     cpuSeconds: a.cpuSeconds - b.cpuSeconds,
     waitSeconds: a.waitSeconds - b.waitSeconds,
   })
-  return { main: d(after.main, before.main), all: d(after.all, before.all) }
+  return {
+    main: d(after.main, before.main),
+    all: d(after.all, before.all),
+    minorFaults: after.minorFaults - before.minorFaults,
+  }
 }
 
 /** The 1, 5 and 15 minute load averages. */
