@@ -26,9 +26,12 @@ describe('two registry instances on one Kafka', { skip: brokerSkip || undefined,
     const b = await kafkaRegistry(broker.bootstrap)
     const running: RunningRegistry[] = [a, b]
     try {
-      const leaders = running.filter((registry) => registry.leadership.isLeader)
+      // The second join rebalances the group: the first instance steps down until the new
+      // generation's assignment says who leads, so agreement is awaited, not assumed.
+      const leaders = await agreedLeaders(running, 30_000)
       assert.equal(leaders.length, 1, 'exactly one leader')
-      assert.equal(a.leadership.leaderUrl, b.leadership.leaderUrl)
+      assert.equal(a.leadership.leaderUrl, leaders[0].url)
+      assert.equal(b.leadership.leaderUrl, leaders[0].url)
       const follower = running.find((registry) => !registry.leadership.isLeader)!
       const leader = leaders[0]
 
@@ -59,3 +62,15 @@ describe('two registry instances on one Kafka', { skip: brokerSkip || undefined,
     }
   })
 })
+
+/** The instances that lead once all agree on one leader URL, or as they stand at the deadline. */
+async function agreedLeaders(running: RunningRegistry[], timeoutMs: number): Promise<RunningRegistry[]> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const leaders = running.filter((registry) => registry.leadership.isLeader)
+    const agreed =
+      leaders.length === 1 && running.every((registry) => registry.leadership.leaderUrl === leaders[0].url)
+    if (agreed || Date.now() > deadline) return leaders
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
