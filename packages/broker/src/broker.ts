@@ -13,6 +13,7 @@ import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
 import { Connection } from './network/connection.ts'
 import {
+  BufferPool,
   type LogStore,
   MemoryLogStore,
   MemoryTopicCatalog,
@@ -51,6 +52,8 @@ export class Broker {
   /** Transactional ids and their transactions (kept in __transaction_state). */
   readonly transactions: TransactionCoordinator
   readonly appends = new AppendNotifier()
+  /** Reused memory for produce requests and the tail cache's batches (storage/buffer-pool.ts). */
+  readonly buffers = new BufferPool()
   /** Topics that exist, with ids, partition counts and config overrides (persisted). */
   readonly catalog: TopicCatalog
   /** Every partition log. */
@@ -80,7 +83,11 @@ export class Broker {
     this.logs = logs
     this.clusterId = clusterId
     this.topics = new TopicManager(this)
-    this.metrics = new BrokerMetrics({ partitionOffsets: () => this.topics.partitionOffsets() })
+    this.metrics = new BrokerMetrics({
+      partitionOffsets: () => this.topics.partitionOffsets(),
+      storageStats: () => this.logs.stats(),
+      bufferPoolStats: () => this.buffers.stats,
+    })
     this.groups = new GroupCoordinator(this)
     this.producers = new ProducerStateManager(this, transactionConfig(config.brokerConfigs))
     this.transactions = new TransactionCoordinator(this)

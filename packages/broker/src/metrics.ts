@@ -2,6 +2,7 @@
 // one process (the test broker). Names follow Prometheus conventions: `_total` counters,
 // `_seconds` histograms.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { BufferPoolStats, StorageStats } from './storage/index.ts'
 
 export interface PartitionGaugeSource {
   /** Every partition with its log start and end offsets, read when /metrics is scraped. */
@@ -11,6 +12,111 @@ export interface PartitionGaugeSource {
     logStartOffset: number
     logEndOffset: number
   }>
+  /** The log store's counters (tail cache, fsyncs, compaction), read when /metrics is scraped. */
+  storageStats(): StorageStats
+  /** The broker's buffer pool (storage/buffer-pool.ts). */
+  bufferPoolStats(): BufferPoolStats
+}
+
+type Sampled = readonly [name: string, help: string, kind: 'counter' | 'gauge', read: () => number]
+
+/** Metrics read from the storage layer's own counters when /metrics is scraped. */
+function storageSamples(source: PartitionGaugeSource): Sampled[] {
+  const storage = () => source.storageStats()
+  const pool = () => source.bufferPoolStats()
+  return [
+    ['runnel_broker_log_segments', 'Segments across all partition logs', 'gauge', () => storage().segments],
+    [
+      'runnel_broker_log_size_bytes',
+      'Bytes held by all partition logs',
+      'gauge',
+      () => storage().sizeInBytes,
+    ],
+    [
+      'runnel_broker_log_fsyncs_total',
+      'fsync calls made for partition logs',
+      'counter',
+      () => storage().fsyncs,
+    ],
+    [
+      'runnel_broker_tail_cache_bytes',
+      'Bytes of recent batches kept in memory for fetches',
+      'gauge',
+      () => storage().tailCacheBytes,
+    ],
+    [
+      'runnel_broker_tail_cache_hits_total',
+      'Reads answered from the tail cache',
+      'counter',
+      () => storage().tailCacheHits,
+    ],
+    [
+      'runnel_broker_tail_cache_misses_total',
+      'Reads that went to the segment files',
+      'counter',
+      () => storage().tailCacheMisses,
+    ],
+    [
+      'runnel_broker_cleaner_runs_total',
+      'Log compaction cleanings completed',
+      'counter',
+      () => storage().cleanerRuns,
+    ],
+    [
+      'runnel_broker_cleaner_bytes_read_total',
+      'Bytes the log cleaner read',
+      'counter',
+      () => storage().cleanerBytesRead,
+    ],
+    [
+      'runnel_broker_cleaner_bytes_reclaimed_total',
+      'Bytes log compaction removed',
+      'counter',
+      () => storage().cleanerBytesReclaimed,
+    ],
+    [
+      'runnel_broker_cleaner_records_removed_total',
+      'Records log compaction removed',
+      'counter',
+      () => storage().cleanerRecordsRemoved,
+    ],
+    [
+      'runnel_broker_cleaner_seconds_total',
+      'Wall time of completed cleanings',
+      'counter',
+      () => storage().cleanerTimeMs / 1000,
+    ],
+    [
+      'runnel_broker_uncleanable_partitions',
+      'Partitions the cleaner gave up on after an error',
+      'gauge',
+      () => storage().uncleanablePartitions,
+    ],
+    [
+      'runnel_broker_buffer_pool_acquired_total',
+      'Pooled buffers handed out (produce requests)',
+      'counter',
+      () => pool().acquired,
+    ],
+    [
+      'runnel_broker_buffer_pool_reused_total',
+      'Pooled buffers handed out again instead of fresh memory',
+      'counter',
+      () => pool().reused,
+    ],
+    [
+      'runnel_broker_buffer_pool_idle_bytes',
+      'Capacity of free pooled buffers',
+      'gauge',
+      () => pool().idleBytes,
+    ],
+    [
+      'runnel_broker_buffer_pool_in_use_bytes',
+      'Capacity of pooled buffers in use (requests, tail cache, responses)',
+      'gauge',
+      () => pool().inUseBytes,
+    ],
+  ]
 }
 
 export class BrokerMetrics {
@@ -90,6 +196,28 @@ export class BrokerMetrics {
       },
     })
     void logEnd
+    for (const [name, help, kind, read] of storageSamples(source)) {
+      if (kind === 'gauge') {
+        new Gauge({
+          name,
+          help,
+          registers,
+          collect() {
+            this.set(read())
+          },
+        })
+      } else {
+        new Counter({
+          name,
+          help,
+          registers,
+          collect() {
+            this.reset()
+            this.inc(read())
+          },
+        })
+      }
+    }
   }
 
   observeRequest(api: string, seconds: number): void {

@@ -40,7 +40,7 @@ import {
 import type { Broker } from '../broker.ts'
 import { AppendNotifier } from '../cluster/append-notifier.ts'
 import type { TopicState } from '../cluster/topics.ts'
-import type { PartitionLog } from '../storage/index.ts'
+import type { Lease, PartitionLog } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
 
 const READ_COMMITTED = 1
@@ -96,14 +96,14 @@ export const fetch = registerHandler({
     const minBytes = request.minBytes
     const deadline = Date.now() + request.maxWaitMs
 
-    let result = readAll(broker, wanted, maxBytes, readCommitted, byId)
+    let result = readAll(broker, wanted, maxBytes, readCommitted, byId, ctx.lease)
     while (result.bytes < minBytes && !result.hasError && !ctx.signal.aborted) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) break
       const keys = wanted.map((w) => AppendNotifier.key(w.topic?.name ?? w.name, w.partition))
       const woken = await broker.appends.wait(keys, remaining, ctx.signal)
       if (ctx.signal.aborted) break
-      result = readAll(broker, wanted, maxBytes, readCommitted, byId)
+      result = readAll(broker, wanted, maxBytes, readCommitted, byId, ctx.lease)
       if (!woken) break
     }
     const response: FetchResponse = {
@@ -122,6 +122,7 @@ function readAll(
   maxBytes: number,
   readCommitted: boolean,
   byId: boolean,
+  lease: Lease,
 ): { responses: FetchResponseFetchableTopicResponse[]; bytes: number; hasError: boolean } {
   const responses: FetchResponseFetchableTopicResponse[] = []
   const byTopic = new Map<string, FetchResponseFetchableTopicResponse>()
@@ -160,6 +161,7 @@ function readAll(
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes)
     if (budget <= 0 && bytes > 0) continue
     const read = log.read(w.fetchOffset, Math.max(budget, 0), {
+      lease,
       minOneBatch: bytes === 0,
       upToOffset: readCommitted ? lastStableOffset : highWatermark,
     })

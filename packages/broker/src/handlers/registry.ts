@@ -3,6 +3,7 @@
 import type { AnyApiKey, RequestHeader, RequestMap, ResponseMap } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
 import type { ConnectionInfo } from '../network/connection.ts'
+import type { Lease } from '../storage/index.ts'
 
 export interface RequestContext {
   readonly broker: Broker
@@ -12,6 +13,11 @@ export interface RequestContext {
   readonly signal: AbortSignal
   /** Closes this client's connection after the current request (Kafka does so on acks=0 errors). */
   closeConnection(reason: string): void
+  /**
+   * Pooled memory the response reads from (a Fetch answered from the tail cache in place):
+   * released once the socket has taken the response's bytes.
+   */
+  readonly lease: Lease
 }
 
 /**

@@ -11,6 +11,14 @@
 //   UNSUPPORTED_VERSION and our ApiVersions range, so the client can retry lower;
 // - a version outside a handler's registered range closes the connection, as Kafka does
 //   after its request parser rejects it.
+//
+// Memory: a frame that arrived whole in one socket chunk is a view of that chunk. A Produce
+// frame spread over several chunks (a client's ~1 MB batches) is copied into a buffer of the
+// broker's pool and given back once the handler is done with it (storage/buffer-pool.ts): the
+// tail cache retains it if it keeps the batches. Only Produce frames are pooled: its handler
+// keeps nothing of its request once it has appended, while other handlers may keep decoded
+// byte fields (group metadata). A response that reads pooled memory (a Fetch from the tail
+// cache) holds it in its request's lease until the socket has taken the bytes.
 import type { Socket } from 'node:net'
 import {
   type AnyApiKey,
@@ -25,6 +33,7 @@ import {
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
 import { handlerFor, type RequestContext } from '../handlers/registry.ts'
+import { Lease, type PooledBuffer } from '../storage/index.ts'
 
 /** The smallest request header: api key, version, correlation id, client id length. */
 const MIN_FRAME = 10
@@ -32,6 +41,13 @@ const MIN_FRAME = 10
 const MAX_QUEUED = 128
 /** Pipelined requests (produce waiting for an fsync) in flight on one connection. */
 const MAX_PIPELINED = 32
+const PRODUCE_KEY = 0
+
+/** A complete request frame (without its size prefix), and the pooled buffer it lives in. */
+interface Frame {
+  readonly bytes: Buffer
+  readonly pooled: PooledBuffer | undefined
+}
 
 export interface ConnectionInfo {
   readonly id: number
@@ -51,7 +67,7 @@ export class Connection {
   private readonly maxRequestBytes: number
   private chunks: Buffer[] = []
   private buffered = 0
-  private readonly queue: Buffer[] = []
+  private readonly queue: Frame[] = []
   private draining = false
   private closed = false
   /** The last response queued for sending; the next one is sent after it. */
@@ -95,6 +111,7 @@ export class Connection {
   private onClose(): void {
     this.closed = true
     this.abort.abort()
+    for (const frame of this.queue) frame.pooled?.release()
     this.queue.length = 0
     this.chunks = []
     this.broker.connectionClosed(this)
@@ -115,7 +132,7 @@ export class Connection {
         return
       }
       if (this.buffered < size + 4) break
-      this.queue.push(this.take(size + 4).subarray(4))
+      this.queue.push(this.takeFrame(size))
     }
     if (this.queue.length >= MAX_QUEUED) this.socket.pause()
     if (!this.draining) void this.drain()
@@ -127,33 +144,61 @@ export class Connection {
     return Buffer.concat(this.chunks, 4).readInt32BE(0)
   }
 
-  /** Takes `n` bytes off the front of the buffered chunks, slicing when they lie in one chunk. */
-  private take(n: number): Buffer {
+  /**
+   * Takes the next frame (its 4-byte size, then `size` bytes) off the buffered chunks: a view
+   * when it lies in one chunk, else a copy, into pooled memory for a Produce request.
+   */
+  private takeFrame(size: number): Frame {
     const first = this.chunks[0]
-    let out: Buffer
-    if (first.length >= n) {
-      out = first.subarray(0, n)
-      if (first.length === n) this.chunks.shift()
-      else this.chunks[0] = first.subarray(n)
-    } else {
-      out = Buffer.allocUnsafe(n)
-      let filled = 0
-      while (filled < n) {
-        const c = this.chunks[0]
-        const want = n - filled
-        if (c.length <= want) {
-          c.copy(out, filled)
-          filled += c.length
-          this.chunks.shift()
-        } else {
-          c.copy(out, filled, 0, want)
-          filled += want
-          this.chunks[0] = c.subarray(want)
-        }
+    if (first.length >= size + 4) {
+      const bytes = first.subarray(4, size + 4)
+      if (first.length === size + 4) this.chunks.shift()
+      else this.chunks[0] = first.subarray(size + 4)
+      this.buffered -= size + 4
+      return { bytes, pooled: undefined }
+    }
+    this.skip(4)
+    const pooled = this.peekApiKey() === PRODUCE_KEY ? this.broker.buffers.acquire(size) : undefined
+    const bytes = pooled ? pooled.bytes.subarray(0, size) : Buffer.allocUnsafe(size)
+    let filled = 0
+    while (filled < size) {
+      const c = this.chunks[0]
+      const want = size - filled
+      if (c.length <= want) {
+        c.copy(bytes, filled)
+        filled += c.length
+        this.chunks.shift()
+      } else {
+        c.copy(bytes, filled, 0, want)
+        filled += want
+        this.chunks[0] = c.subarray(want)
+      }
+    }
+    this.buffered -= size
+    return { bytes, pooled }
+  }
+
+  /** Drops `n` bytes (fewer than the whole buffer) off the front of the buffered chunks. */
+  private skip(n: number): void {
+    let left = n
+    while (left > 0) {
+      const c = this.chunks[0]
+      if (c.length <= left) {
+        left -= c.length
+        this.chunks.shift()
+      } else {
+        this.chunks[0] = c.subarray(left)
+        left = 0
       }
     }
     this.buffered -= n
-    return out
+  }
+
+  /** The API key of the buffered frame whose size was just skipped (-1 if not yet there). */
+  private peekApiKey(): number {
+    const first = this.chunks[0]
+    if (first.length >= 2) return first.readInt16BE(0)
+    return this.buffered >= 2 ? Buffer.concat(this.chunks, 2).readInt16BE(0) : -1
   }
 
   private async drain(): Promise<void> {
@@ -162,13 +207,18 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume()
-        const started = this.startFrame(frame)
+        const lease = new Lease()
+        const started = this.startFrame(frame.bytes, lease)
+        // A pipelined handler is done with its request when it returns; others when they answer.
+        if (frame.pooled && started.pipelined) frame.pooled.release()
+        else if (frame.pooled) void started.response.finally(() => frame.pooled!.release())
         // Responses leave in request order: each waits for the one before it.
         const previous = this.lastResponse
         const sent = (async () => {
           const chunks = await started.response
           await previous
-          if (chunks !== null) this.send(chunks)
+          if (chunks !== null) this.send(chunks, lease)
+          else lease.release()
         })()
         this.lastResponse = sent
         if (started.pipelined && this.inFlight < MAX_PIPELINED) {
@@ -190,7 +240,10 @@ export class Connection {
    * Decodes and starts one request. Returns the response to send (null: none) and whether the
    * handler let the next request start before this one is answered.
    */
-  private startFrame(frame: Buffer): { response: Promise<Buffer[] | null>; pipelined: boolean } {
+  private startFrame(
+    frame: Buffer,
+    lease: Lease,
+  ): { response: Promise<Buffer[] | null>; pipelined: boolean } {
     const none = { response: Promise.resolve(null), pipelined: false }
     const startedAt = performance.now()
     const r = new Reader(frame)
@@ -237,6 +290,7 @@ export class Connection {
       connection: this.info,
       signal: this.abort.signal,
       closeConnection: (reason) => this.close(reason),
+      lease,
     }
     const finish = (response: unknown): Buffer[] | null => {
       this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
@@ -265,14 +319,25 @@ export class Connection {
     }
   }
 
-  private send(chunks: Buffer[]): void {
+  /**
+   * Writes a response. Its lease is released when the socket has taken the last chunk; on a
+   * failed or abandoned write it is not, and its buffers are left to the garbage collector.
+   */
+  private send(chunks: Buffer[], lease: Lease): void {
     if (this.closed) return
     const socket = this.socket
+    const written =
+      lease.size === 0
+        ? undefined
+        : (err?: Error | null) => {
+            if (!err) lease.release()
+          }
     if (chunks.length === 1) {
-      socket.write(chunks[0])
+      socket.write(chunks[0], written)
     } else {
       socket.cork()
-      for (const c of chunks) socket.write(c)
+      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i])
+      socket.write(chunks[chunks.length - 1], written)
       process.nextTick(() => socket.uncork())
     }
     // A client that does not read its responses stops being read from until it catches up.

@@ -4,6 +4,7 @@
 //
 // Offsets and timestamps are JS numbers (exact below 2^53). Expected outcomes are results with a
 // `kind`, never exceptions: each maps onto a Kafka error code in the handler's response.
+import type { Lease } from './buffer-pool.ts'
 import type { StorageError } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
 
@@ -40,6 +41,11 @@ export interface ReadOptions {
   readonly minOneBatch?: boolean
   /** Exclusive bound: only batches whose last offset is below it (e.g. the last stable offset). */
   readonly upToOffset?: number
+  /**
+   * Holds the pooled memory the returned batches live in until the caller releases it (after
+   * the socket has taken a fetch response). Without it, such batches come back as copies.
+   */
+  readonly lease?: Lease
 }
 
 export type ReadResult =

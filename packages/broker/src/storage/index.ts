@@ -15,6 +15,14 @@ export type {
   StorageFailure,
   StorageStats,
 } from './api.ts'
+export {
+  BufferPool,
+  type BufferPoolOptions,
+  type BufferPoolStats,
+  Lease,
+  PooledBuffer,
+  pooledOwner,
+} from './buffer-pool.ts'
 export type { LogCleanerOptions } from './cleaner.ts'
 export { DiskTopicCatalog, openDiskTopicCatalog } from './disk-topic-catalog.ts'
 export { StorageError, StorageErrorCode } from './errors.ts'

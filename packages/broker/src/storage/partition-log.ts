@@ -30,7 +30,7 @@ import { loadPartition } from './recovery.ts'
 import { planRetention } from './retention.ts'
 import { shouldRoll } from './roll-policy.ts'
 import { Segment, type SegmentContext } from './segment.ts'
-import { ownedBytes, PartitionTailCache, type TailCacheBudget } from './tail-cache.ts'
+import { PartitionTailCache, type TailCacheBudget } from './tail-cache.ts'
 
 /** Counters shared by the logs of one store. Owned by the store; logs only add to them. */
 export interface StoreCounters {
@@ -244,11 +244,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     this.counters.appendedBytes += records.length
     this.flusher.markDirty()
     for (const b of placed.batches) {
-      this.tail.push({
-        baseOffset: b.baseOffset,
-        lastOffset: b.lastOffset,
-        bytes: ownedBytes(records.subarray(b.relativePosition, b.relativePosition + b.size)),
-      })
+      this.tail.push(
+        b.baseOffset,
+        b.lastOffset,
+        records.subarray(b.relativePosition, b.relativePosition + b.size),
+      )
     }
     return {
       kind: 'appended',
@@ -311,7 +311,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     let batches: Buffer[] = []
     if (fetchOffset < upTo) {
       if (this.tail.covers(fetchOffset)) {
-        batches = this.tail.read(fetchOffset, maxBytes, minOne, upTo)
+        batches = this.tail.read(fetchOffset, maxBytes, minOne, upTo, options.lease)
         this.tailBudgetHit(true)
       } else {
         try {

@@ -3,6 +3,12 @@
 // holds a contiguous run of batches ending at the log end offset, bounded in bytes; across the
 // store a shared budget bounds the total, evicting from the partitions appended to least recently.
 // Evicting always drops the oldest batches, so the run stays contiguous up to the log end.
+//
+// A batch that arrived in a pooled produce frame (buffer-pool.ts) is kept in place: the cache
+// retains the frame and releases it on eviction. A read that passes a Lease gets the cached
+// slices themselves and the lease retains their frames until the response is sent; a read
+// without one gets copies, so no caller can see a frame reused under it.
+import { type Lease, type PooledBuffer, pooledOwner } from './buffer-pool.ts'
 
 export interface TailCacheLimits {
   /** Bytes kept per partition (default 4 MiB). */
@@ -20,15 +26,19 @@ export interface CachedBatch {
   readonly baseOffset: number
   readonly lastOffset: number
   readonly bytes: Buffer
+  /** The pooled buffer `bytes` lives in, retained while the batch is cached. */
+  readonly pooled?: PooledBuffer
 }
 
 /**
- * A batch slice pins the whole buffer it was sliced from (a produce request, a pooled socket
- * buffer); keep a copy instead when the slice is a small part of its backing store.
+ * Bytes that may be kept past this call. A slice pins the whole buffer it was sliced from (a
+ * produce request, a socket chunk): keep a copy instead when the slice is a small part of its
+ * backing store, or when that store is pooled and will be reused (buffer-pool.ts).
  */
 export function ownedBytes(bytes: Buffer): Buffer {
-  if (bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) return bytes
-  if (bytes.length * 2 >= bytes.buffer.byteLength) return bytes
+  const pooled = pooledOwner(bytes) !== undefined
+  if (!pooled && bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) return bytes
+  if (!pooled && bytes.length * 2 >= bytes.buffer.byteLength) return bytes
   const copy = Buffer.allocUnsafeSlow(bytes.length)
   bytes.copy(copy)
   return copy
@@ -88,13 +98,19 @@ export class PartitionTailCache {
     return first !== undefined && offset >= first
   }
 
-  push(batch: CachedBatch): void {
+  /** Keeps a just-appended batch; `bytes` may be a slice of the request it came in. */
+  push(baseOffset: number, lastOffset: number, bytes: Buffer): void {
     const limit = this.budget.limits.partitionBytes
-    if (batch.bytes.length > limit) {
+    if (bytes.length > limit) {
       // Too big to keep: the run must stay contiguous up to the log end, so start over empty.
       this.clear()
       return
     }
+    const owner = pooledOwner(bytes)
+    const batch: CachedBatch =
+      owner !== undefined && bytes.length * 2 >= owner.bytes.length
+        ? { baseOffset, lastOffset, bytes, pooled: owner.retain() }
+        : { baseOffset, lastOffset, bytes: ownedBytes(bytes) }
     this.entries.push(batch)
     this.bytes += batch.bytes.length
     this.budget.usedBytes += batch.bytes.length
@@ -105,7 +121,9 @@ export class PartitionTailCache {
   /** Drops the oldest batch; false when empty. */
   evictOldest(): boolean {
     if (this.head >= this.entries.length) return false
-    const size = this.entries[this.head].bytes.length
+    const oldest = this.entries[this.head]
+    const size = oldest.bytes.length
+    oldest.pooled?.release()
     this.head++
     this.bytes -= size
     this.budget.usedBytes -= size
@@ -123,6 +141,7 @@ export class PartitionTailCache {
   }
 
   clear(): void {
+    for (let i = this.head; i < this.entries.length; i++) this.entries[i].pooled?.release()
     this.budget.usedBytes -= this.bytes
     this.bytes = 0
     this.entries = []
@@ -133,9 +152,16 @@ export class PartitionTailCache {
   /**
    * Whole batches from the one containing `fetchOffset`: stops before a batch that would take the
    * total past `maxBytes` (unless it is the first and `minOneBatch`), or whose last offset is at or
-   * past `upToOffset`. The caller checked covers(fetchOffset).
+   * past `upToOffset`. The caller checked covers(fetchOffset). Batches in pooled memory are
+   * returned in place and held by `lease`, or copied when there is none.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToOffset: number): Buffer[] {
+  read(
+    fetchOffset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    upToOffset: number,
+    lease?: Lease,
+  ): Buffer[] {
     const out: Buffer[] = []
     // Binary search for the first batch whose last offset >= fetchOffset.
     let lo = this.head
@@ -150,7 +176,11 @@ export class PartitionTailCache {
       const e = this.entries[i]
       if (e.lastOffset >= upToOffset) break
       if (total + e.bytes.length > maxBytes && !(minOneBatch && out.length === 0)) break
-      out.push(e.bytes)
+      if (e.pooled === undefined) out.push(e.bytes)
+      else if (lease !== undefined) {
+        lease.hold(e.pooled)
+        out.push(e.bytes)
+      } else out.push(Buffer.from(e.bytes))
       total += e.bytes.length
     }
     return out

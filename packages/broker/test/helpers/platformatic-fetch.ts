@@ -4,16 +4,17 @@ import assert from 'node:assert/strict'
 import { Consumer } from '@platformatic/kafka'
 import type { ReadRecord } from './records.ts'
 
-/** Every record of one partition (via the leader `node`), in offset order. */
+/** Every record of one partition (via the leader `node`) from `from` on, in offset order. */
 export async function fetchPartition(
   consumer: Consumer,
   topicId: string,
   node: number,
   partition: number,
   expectedCount?: number,
+  from = 0n,
 ): Promise<ReadRecord[]> {
   const out: ReadRecord[] = []
-  let offset = 0n
+  let offset = from
   const deadline = Date.now() + 20_000
   for (;;) {
     const response = await consumer.fetch({

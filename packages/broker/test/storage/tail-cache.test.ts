@@ -3,23 +3,24 @@ import { describe, it } from 'node:test'
 import { nodeFileSystem } from '../../src/storage/file-system.ts'
 import { logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
+import { BufferPool, Lease } from '../../src/storage/buffer-pool.ts'
 import { ownedBytes, PartitionTailCache, TailCacheBudget } from '../../src/storage/tail-cache.ts'
 import { countingFileSystem } from './counting-file-system.ts'
 import { batchId, makeBatch } from './make-batch.ts'
 import { tempDir } from './temp-dir.ts'
 
-const batch = (base: number, last: number, size = 100) => ({
-  baseOffset: base,
-  lastOffset: last,
-  bytes: Buffer.alloc(size, base & 0xff),
-})
+const batch = (base: number, last: number, size = 100): [number, number, Buffer] => [
+  base,
+  last,
+  Buffer.alloc(size, base & 0xff),
+]
 
 describe('tail cache', () => {
   it('keeps the newest batches of a partition within its byte bound', () => {
     const budget = new TailCacheBudget({ partitionBytes: 350, totalBytes: 10_000 })
     const cache = new PartitionTailCache(budget)
     assert.equal(cache.covers(0), false)
-    for (let i = 0; i < 5; i++) cache.push(batch(i * 2, i * 2 + 1))
+    for (let i = 0; i < 5; i++) cache.push(...batch(i * 2, i * 2 + 1))
     assert.equal(cache.sizeInBytes, 300)
     assert.equal(cache.firstOffset, 4, 'the two oldest were evicted')
     assert.equal(cache.covers(3), false)
@@ -32,7 +33,7 @@ describe('tail cache', () => {
     assert.deepEqual(cache.read(6, 50, false, 100).length, 0)
     assert.deepEqual(cache.read(6, 50, true, 100).length, 1)
     assert.deepEqual(cache.read(4, 1000, false, 8).length, 2, 'upToOffset is exclusive, whole batches')
-    cache.push(batch(10, 10, 400))
+    cache.push(...batch(10, 10, 400))
     assert.equal(
       cache.firstOffset,
       undefined,
@@ -45,10 +46,10 @@ describe('tail cache', () => {
     const budget = new TailCacheBudget({ partitionBytes: 1000, totalBytes: 500 })
     const a = new PartitionTailCache(budget)
     const b = new PartitionTailCache(budget)
-    for (let i = 0; i < 3; i++) a.push(batch(i, i))
-    for (let i = 0; i < 2; i++) b.push(batch(i, i))
+    for (let i = 0; i < 3; i++) a.push(...batch(i, i))
+    for (let i = 0; i < 2; i++) b.push(...batch(i, i))
     assert.equal(budget.usedBytes, 500)
-    b.push(batch(2, 2))
+    b.push(...batch(2, 2))
     assert.equal(budget.usedBytes, 500)
     assert.equal(a.sizeInBytes, 200, 'a (appended to least recently) lost its oldest batch')
     assert.equal(a.firstOffset, 1)
@@ -65,6 +66,50 @@ describe('tail cache', () => {
     assert.equal(ownedBytes(whole), whole)
     const most = Buffer.allocUnsafeSlow(500).subarray(10)
     assert.equal(ownedBytes(most), most)
+  })
+
+  it('keeps batches of a pooled request in place, and lets the request go on eviction', () => {
+    const pool = new BufferPool({ minBytes: 1024 })
+    const request = pool.acquire(4096)!
+    request.bytes.fill(7, 0, 4096)
+    const cache = new PartitionTailCache(new TailCacheBudget({ partitionBytes: 5000, totalBytes: 10_000 }))
+    cache.push(0, 9, request.bytes.subarray(0, 3000))
+    request.release() // the connection is done with the request; the cache still holds it
+    assert.equal(request.referenceCount, 1)
+    assert.equal(pool.stats.inUseBytes, 4096)
+
+    // A read with a lease gets the cached slice itself, and keeps the request alive after eviction.
+    const lease = new Lease()
+    const [held] = cache.read(0, 5000, true, 100, lease)
+    assert.equal(held.buffer, request.bytes.buffer, 'served in place')
+    // Without a lease the caller gets a copy: nothing it keeps can be overwritten later.
+    const [copied] = cache.read(0, 5000, true, 100)
+    assert.notEqual(copied.buffer, request.bytes.buffer)
+    cache.push(10, 19, Buffer.alloc(4000, 1)) // evicts the pooled batch
+    assert.equal(cache.firstOffset, 10)
+    assert.equal(request.referenceCount, 1, 'only the lease holds it now')
+    assert.equal(pool.acquire(4096) === request, false, 'not reusable while leased')
+    lease.release()
+    assert.equal(request.referenceCount, 0)
+
+    // Released, the memory is reused: the next acquire gets it and overwrites it.
+    const next = pool.acquire(4000)!
+    assert.equal(next, request)
+    next.bytes.fill(9)
+    assert.equal(copied[0], 7, 'the unleased read was a copy')
+  })
+
+  it('copies a pooled batch that would pin a much larger request, and releases everything on clear', () => {
+    const pool = new BufferPool({ minBytes: 1024 })
+    const request = pool.acquire(8192)!
+    const cache = new PartitionTailCache(new TailCacheBudget({ partitionBytes: 10_000, totalBytes: 10_000 }))
+    cache.push(0, 0, request.bytes.subarray(0, 100)) // a small part: copied, not retained
+    cache.push(1, 1, request.bytes.subarray(100, 8000)) // most of it: retained
+    assert.equal(request.referenceCount, 2)
+    cache.clear()
+    assert.equal(request.referenceCount, 1)
+    request.release()
+    assert.deepEqual(pool.stats, { acquired: 1, reused: 0, idleBytes: 8192, inUseBytes: 0 })
   })
 
   it('answers fetches at the tail of a disk log without reading the disk', async () => {
