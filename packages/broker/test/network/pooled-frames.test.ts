@@ -18,7 +18,7 @@ const SENDS = 12
 const PER_SEND = 100
 const VALUE_BYTES = 10_000
 
-function valueOf(send: number, index: number): Buffer {
+function recordValue(send: number, index: number): Buffer {
   // Distinct, incompressible-looking bytes per record: a digest chain seeded by its position.
   const out = Buffer.allocUnsafe(VALUE_BYTES)
   let block = createHash('sha256').update(`${send}/${index}`).digest()
@@ -68,7 +68,7 @@ describe('pooled produce frames', { timeout: 120_000 }, () => {
       for (let send = 0; send < SENDS; send++) {
         const messages = Array.from({ length: PER_SEND }, (_, index) => ({
           key: `${send}/${index}`,
-          value: valueOf(send, index),
+          value: recordValue(send, index),
         }))
         // One ~1 MB batch per send: far more than one socket chunk, so it is framed into the pool.
         await producer.send({ topic: TOPIC, acks: 1, messages })
@@ -79,7 +79,7 @@ describe('pooled produce frames', { timeout: 120_000 }, () => {
         const last = tail[tail.length - 1]
         assert.equal(last.key?.toString(), `${send}/${PER_SEND - 1}`)
         assert.ok(
-          last.value?.equals(valueOf(send, PER_SEND - 1)),
+          last.value?.equals(recordValue(send, PER_SEND - 1)),
           `send ${send}: its last record reads back as written`,
         )
         tailReads++
@@ -89,7 +89,7 @@ describe('pooled produce frames', { timeout: 120_000 }, () => {
       assert.equal(records.length, SENDS * PER_SEND)
       const wrong = records.filter((record) => {
         const [send, index] = record.key!.toString().split('/').map(Number)
-        return !record.value!.equals(valueOf(send, index))
+        return !record.value!.equals(recordValue(send, index))
       })
       assert.deepEqual(
         wrong.map((record) => record.key?.toString()),
