@@ -207,7 +207,7 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume()
-        const lease = new Lease()
+        const lease = new Lease(this.broker.buffers)
         const started = this.startFrame(frame.bytes, lease)
         // A pipelined handler is done with its request when it returns; others when they answer.
         if (frame.pooled && started.pipelined) frame.pooled.release()

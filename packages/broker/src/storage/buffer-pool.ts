@@ -156,6 +156,23 @@ export class BufferPool {
  */
 export class Lease {
   private held: PooledBuffer[] | undefined
+  private readonly pool: BufferPool | undefined
+
+  /** With a pool, allocate() can hand out pooled memory that lives as long as the lease. */
+  constructor(pool?: BufferPool) {
+    this.pool = pool
+  }
+
+  /**
+   * `size` bytes to fill and return in the response (a read from a segment file): pooled
+   * memory owned by this lease when the size is in the pool's range, else ordinary memory.
+   */
+  allocate(size: number): Buffer {
+    const pooled = this.pool?.acquire(size)
+    if (pooled === undefined) return Buffer.allocUnsafe(size)
+    ;(this.held ??= []).push(pooled)
+    return pooled.bytes.subarray(0, size)
+  }
 
   /** Retains `buffer` for as long as this lease lives. */
   hold(buffer: PooledBuffer): void {

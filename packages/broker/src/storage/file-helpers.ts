@@ -3,9 +3,18 @@
 import { dirname } from 'node:path'
 import { type FileSystem, OpenFlags } from './file-system.ts'
 
-/** Reads `length` bytes at `position` into a new buffer (shorter only at end of file). */
-export function readAt(fs: FileSystem, fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length)
+/**
+ * Reads `length` bytes at `position` into a new buffer (shorter only at end of file), from
+ * `allocate` when given (pooled memory a fetch holds until it is sent).
+ */
+export function readAt(
+  fs: FileSystem,
+  fd: number,
+  position: number,
+  length: number,
+  allocate?: (size: number) => Buffer,
+): Buffer {
+  const buf = allocate ? allocate(length) : Buffer.allocUnsafe(length)
   const n = fs.read(fd, buf, 0, length, position)
   return n === length ? buf : buf.subarray(0, n)
 }

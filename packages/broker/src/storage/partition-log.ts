@@ -15,6 +15,7 @@ import type {
   StorageFailure,
 } from './api.ts'
 import { int64At } from './batches.ts'
+import type { Lease } from './buffer-pool.ts'
 import { CleanedSegmentWriter } from './cleaned-segment.ts'
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
 import type { CleaningInput } from './cleaning-plan.ts'
@@ -315,7 +316,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
         this.tailBudgetHit(true)
       } else {
         try {
-          batches = this.readSegments(fetchOffset, maxBytes, minOne, upTo)
+          batches = this.readSegments(fetchOffset, maxBytes, minOne, upTo, options.lease)
         } catch (error) {
           return { kind: 'storageError', error: this.fail(error) }
         }
@@ -333,7 +334,14 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
   }
 
   /** Cold read: index lookup in the segment holding fetchOffset, then one positioned read per segment. */
-  private readSegments(fetchOffset: number, maxBytes: number, minOne: boolean, upTo: number): Buffer[] {
+  private readSegments(
+    fetchOffset: number,
+    maxBytes: number,
+    minOne: boolean,
+    upTo: number,
+    lease: Lease | undefined,
+  ): Buffer[] {
+    const allocate = lease ? (size: number) => lease.allocate(size) : undefined
     const out: Buffer[] = []
     let total = 0
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
@@ -345,7 +353,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
       const takeFirst = minOne && out.length === 0
       if (start.size > room && !takeFirst) break
       const window = Math.max(Math.min(room, segment.size - start.position), takeFirst ? start.size : 0)
-      const buf = segment.readAt(start.position, window)
+      const buf = segment.readAt(start.position, window, allocate)
       let off = 0
       let full = false
       while (off + 12 <= buf.length) {

@@ -478,8 +478,8 @@ export class Segment implements RollCandidate, RetentionCandidate {
   }
 
   /** `length` bytes of the log from `position` (one positioned read; callers slice batches out of it). */
-  readAt(position: number, length: number): Buffer {
-    return readAt(this.ctx.fs, this.logFd!, position, length)
+  readAt(position: number, length: number, allocate?: (size: number) => Buffer): Buffer {
+    return readAt(this.ctx.fs, this.logFd!, position, length, allocate)
   }
 
   /** The next sync must cover the whole segment, indexes included (after a repair). */

@@ -56,6 +56,22 @@ describe('buffer pool', () => {
     assert.throws(() => buffer.retain(), /already released/)
   })
 
+  it('allocates pooled memory a lease owns, and ordinary memory outside the pooled range', () => {
+    const pool = new BufferPool({ minBytes: 1024, maxBytes: 8192 })
+    const lease = new Lease(pool)
+    const small = lease.allocate(100)
+    assert.equal(pooledOwner(small), undefined)
+    const big = lease.allocate(5000)
+    const owner = pooledOwner(big)!
+    assert.equal(big.length, 5000)
+    assert.equal(owner.referenceCount, 1, 'the lease holds the only reference')
+    assert.equal(lease.size, 1)
+    lease.release()
+    assert.equal(owner.referenceCount, 0)
+    assert.equal(pool.acquire(5000), owner, 'back in the pool once the lease is released')
+    assert.equal(pooledOwner(new Lease().allocate(5000)), undefined, 'a lease without a pool never pools')
+  })
+
   it('lets buffers go beyond its idle bound', () => {
     const pool = new BufferPool({ minBytes: 1024, maxIdleBytes: 4096 })
     const buffers = [pool.acquire(2048)!, pool.acquire(2048)!, pool.acquire(2048)!]

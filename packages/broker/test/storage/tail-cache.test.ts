@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { BufferPool, Lease } from '../../src/storage/buffer-pool.ts'
+import { BufferPool, Lease, pooledOwner } from '../../src/storage/buffer-pool.ts'
 import { nodeFileSystem } from '../../src/storage/file-system.ts'
 import { logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
@@ -139,6 +139,18 @@ describe('tail cache', () => {
       assert.deepEqual(cold.batches.map(batchId), [3, 4, 5])
       assert.ok(counting.counts.reads > 0, 'an old offset is read from the segment files')
       assert.equal(store.stats().tailCacheMisses, 1)
+      assert.equal(pooledOwner(cold.batches[0]), undefined, 'without a lease: ordinary memory')
+
+      // With a lease, a cold read lands in pooled memory that the lease holds until released.
+      const pool = new BufferPool({ minBytes: 256 })
+      const lease = new Lease(pool)
+      const leased = log.read(3, 350, { lease })
+      assert.ok(leased.kind === 'ok')
+      assert.deepEqual(leased.batches.map(batchId), [3, 4, 5])
+      const owner = pooledOwner(leased.batches[0])!
+      assert.equal(owner.referenceCount, 1)
+      lease.release()
+      assert.equal(pool.stats.inUseBytes, 0)
 
       // The same bytes either way: compare every hot answer with a cold reopen.
       const hotAnswers = [20, 24, 29].map((o) => log.read(o, 1000))
