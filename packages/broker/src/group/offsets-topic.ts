@@ -2,28 +2,19 @@
 // when the broker starts. A compacted internal topic like Kafka's, created on first need
 // (FindCoordinator, or the first write) with offsets.topic.num.partitions partitions; a group
 // lives in partition partitionForGroup(groupId). Each write is one record batch appended to
-// that partition and fsynced before the caller is answered, as acks=all would be.
+// that partition and fsynced before the caller is answered, as acks=all would be. Creating,
+// writing and reading back are cluster/internal-topic.ts's; this file maps them onto the group
+// coordinator's records and error codes.
 //
 // Owner: the GroupCoordinator. Appends for one group come from that group's serial owner, and
 // PartitionLog.append is synchronous, so a group's records land in the order it wrote them.
-import {
-  buildBatch,
-  ErrorCode,
-  iterateBatches,
-  type RecordInput,
-  readBatch,
-  readControlRecord,
-} from '@runnel/protocol'
+import { buildBatch, ErrorCode, type RecordInput, readControlRecord } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
+import { InternalTopic } from '../cluster/internal-topic.ts'
 import type { TopicState } from '../cluster/topics.ts'
-import type { PartitionLog } from '../storage/index.ts'
 import type { CoordinatorConfig } from './coordinator-config.ts'
-import { partitionForGroup } from './records.ts'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
-
-/** How much a replay reads from a partition at a time. */
-const REPLAY_READ_BYTES = 4 * 1024 * 1024
 
 /** One record met while replaying, in log order. */
 export interface ReplayedRecord {
@@ -48,26 +39,33 @@ export type ReplayEvent =
 
 export class OffsetsTopic {
   private readonly broker: Broker
-  private readonly config: CoordinatorConfig
-  private creating: Promise<TopicState | undefined> | undefined
+  private readonly internal: InternalTopic
 
   constructor(broker: Broker, config: CoordinatorConfig) {
     this.broker = broker
-    this.config = config
+    this.internal = new InternalTopic(broker, {
+      name: OFFSETS_TOPIC,
+      partitions: config.offsetsTopicPartitions,
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'producer',
+        'segment.bytes': String(config.offsetsTopicSegmentBytes),
+      },
+    })
   }
 
   /** The topic, if it exists yet. */
   get topic(): TopicState | undefined {
-    return this.broker.topics.get(OFFSETS_TOPIC)
+    return this.internal.topic
   }
 
   /** The partition count that places groups: the existing topic's, else the configured one. */
   get partitionCount(): number {
-    return this.topic?.partitions.length ?? this.config.offsetsTopicPartitions
+    return this.internal.partitionCount
   }
 
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.partitionCount)
+    return this.internal.partitionFor(groupId)
   }
 
   /**
@@ -75,28 +73,7 @@ export class OffsetsTopic {
    * be created (the caller answers COORDINATOR_NOT_AVAILABLE, which clients retry).
    */
   ensure(): Promise<TopicState | undefined> {
-    const existing = this.topic
-    if (existing) return Promise.resolve(existing)
-    this.creating ??= this.broker.topics
-      .create({
-        name: OFFSETS_TOPIC,
-        numPartitions: this.config.offsetsTopicPartitions,
-        replicationFactor: -1,
-        configs: {
-          'cleanup.policy': 'compact',
-          'compression.type': 'producer',
-          'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
-        },
-      })
-      .then((result) => {
-        this.creating = undefined
-        if (result.ok) return result.value
-        // Someone else (a client's CreateTopics) may have won the race.
-        const topic = this.topic
-        if (!topic) this.broker.log.error({ error: result.errorMessage }, `cannot create ${OFFSETS_TOPIC}`)
-        return topic
-      })
-    return this.creating
+    return this.internal.ensure()
   }
 
   /**
@@ -122,90 +99,60 @@ export class OffsetsTopic {
           transactional: true,
         })
       : buildBatch({ records })
-    const topic = this.topic ?? (await this.ensure())
-    if (!topic) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const partition = partitionForGroup(groupId, topic.partitions.length)
-    const log: PartitionLog | undefined = topic.partitions[partition]
-    if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const result = txn ? this.broker.producers.appendCoordinatorBatch(log, batch) : log.append(batch)
-    switch (result.kind) {
-      case 'appended':
-        break
-      case 'refused':
-        return result.errorCode
+    const written = await this.internal.append(groupId, batch, {
+      appendTo: txn ? (log, b) => this.broker.producers.appendCoordinatorBatch(log, b) : undefined,
+    })
+    switch (written.kind) {
+      case 'written':
       case 'duplicate':
         return ErrorCode.NONE
+      case 'unavailable':
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+      case 'refused':
+        return written.errorCode
       case 'messageTooLarge':
       case 'batchTooLarge':
         // Kafka: an offset commit too big for the log is INVALID_COMMIT_OFFSET_SIZE; a group too big, UNKNOWN_SERVER_ERROR.
         return kind === 'offsets' ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR
-      default:
-        this.broker.log.error({ err: result.error, partition }, `${OFFSETS_TOPIC} append failed`)
+      case 'storageError':
         return ErrorCode.NOT_COORDINATOR
     }
-    this.broker.appends.notify(OFFSETS_TOPIC, partition)
-    try {
-      await log.flush()
-    } catch (err) {
-      this.broker.log.error({ err, partition }, `${OFFSETS_TOPIC} flush failed`)
-      return ErrorCode.NOT_COORDINATOR
-    }
-    return ErrorCode.NONE
   }
 
   /** Visits every record and transaction marker of every partition, from log start to end. */
   replay(visit: (event: ReplayEvent) => void): { partitions: number; records: number } {
-    const topic = this.topic
-    if (!topic) return { partitions: 0, records: 0 }
     let records = 0
-    topic.partitions.forEach((log, partition) => {
-      let offset = log.logStartOffset
-      while (offset < log.logEndOffset) {
-        const read = log.read(offset, REPLAY_READ_BYTES, { minOneBatch: true })
-        if (read.kind !== 'ok') {
-          throw new Error(`cannot replay ${OFFSETS_TOPIC}-${partition} at ${offset}: ${read.kind}`)
-        }
-        if (read.batches.length === 0) break
-        const before = offset
-        for (const chunk of read.batches) {
-          for (const loc of iterateBatches(chunk)) {
-            const batch = readBatch(chunk, loc.pos)
-            if (batch.lastOffset < offset) continue
-            offset = batch.lastOffset + 1
-            if (batch.isControl) {
-              for (const r of batch.records()) {
-                const marker = readControlRecord(r)
-                if (marker.type === 'COMMIT' || marker.type === 'ABORT') {
-                  visit({
-                    kind: 'marker',
-                    partition,
-                    producerId: batch.producerId,
-                    commit: marker.type === 'COMMIT',
-                  })
-                }
-              }
-              continue
-            }
-            for (const r of batch.records()) {
-              if (r.key === null) continue
-              records++
-              visit({
-                kind: 'record',
-                record: {
-                  partition,
-                  offset: r.offset,
-                  key: Buffer.from(r.key),
-                  value: r.value === null ? null : Buffer.from(r.value),
-                  producerId: batch.producerId,
-                  transactional: batch.isTransactional,
-                },
-              })
-            }
+    const partitions = this.internal.replayBatches((batch, partition) => {
+      if (batch.isControl) {
+        for (const r of batch.records()) {
+          const marker = readControlRecord(r)
+          if (marker.type === 'COMMIT' || marker.type === 'ABORT') {
+            visit({
+              kind: 'marker',
+              partition,
+              producerId: batch.producerId,
+              commit: marker.type === 'COMMIT',
+            })
           }
         }
-        if (offset === before) break
+        return
+      }
+      for (const r of batch.records()) {
+        if (r.key === null) continue
+        records++
+        visit({
+          kind: 'record',
+          record: {
+            partition,
+            offset: r.offset,
+            key: Buffer.from(r.key),
+            value: r.value === null ? null : Buffer.from(r.value),
+            producerId: batch.producerId,
+            transactional: batch.isTransactional,
+          },
+        })
       }
     })
-    return { partitions: topic.partitions.length, records }
+    return { partitions, records }
   }
 }

@@ -3,7 +3,9 @@
 // reads here. A compacted internal topic created on first need (the first InitProducerId with a
 // transactional id) with transaction.state.log.num.partitions partitions; a transactional id
 // lives in partition abs(javaHashCode(id)) % partitions, as in Kafka. Each write is one batch,
-// uncompressed (Kafka enforces it), fsynced before the caller is answered.
+// uncompressed (Kafka enforces it), fsynced before the caller is answered. Creating, writing and
+// reading back are cluster/internal-topic.ts's; this file holds the record formats and the
+// transaction coordinator's error codes.
 //
 //   key   v0: TransactionalId string
 //   value v0: ProducerId int64, ProducerEpoch int16, TransactionTimeoutMs int32,
@@ -14,10 +16,10 @@
 //   a null value is a tombstone: the transactional id expired.
 //
 // Owner: the TransactionCoordinator; writes for one transactional id come from its serial queue.
-import { buildBatch, ErrorCode, iterateBatches, Reader, readBatch, Writer } from '@runnel/protocol'
+import { buildBatch, ErrorCode, Reader, Writer } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
+import { InternalTopic } from '../cluster/internal-topic.ts'
 import type { TopicState } from '../cluster/topics.ts'
-import { partitionForGroup } from '../group/records.ts'
 import {
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
@@ -32,7 +34,6 @@ import type { TransactionConfig } from './txn-config.ts'
 export const TRANSACTION_STATE_TOPIC = '__transaction_state'
 const KEY_VERSION = 0
 const VALUE_VERSION = 0
-const REPLAY_READ_BYTES = 4 * 1024 * 1024
 
 export function encodeTxnKey(transactionalId: string): Buffer {
   return new Writer(32).int16(KEY_VERSION).nullableString(transactionalId).toBuffer()
@@ -127,42 +128,28 @@ export interface ReplayedTxnRecord {
 
 export class TransactionStateTopic {
   private readonly broker: Broker
-  private readonly config: TransactionConfig
-  private creating: Promise<TopicState | undefined> | undefined
+  private readonly internal: InternalTopic
 
   constructor(broker: Broker, config: TransactionConfig) {
     this.broker = broker
-    this.config = config
+    this.internal = new InternalTopic(broker, {
+      name: TRANSACTION_STATE_TOPIC,
+      partitions: config.statePartitions,
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'uncompressed',
+        'segment.bytes': String(config.stateSegmentBytes),
+      },
+    })
   }
 
   get topic(): TopicState | undefined {
-    return this.broker.topics.get(TRANSACTION_STATE_TOPIC)
+    return this.internal.topic
   }
 
   /** Creates the topic unless it exists; undefined when it cannot be (COORDINATOR_NOT_AVAILABLE). */
   ensure(): Promise<TopicState | undefined> {
-    const existing = this.topic
-    if (existing) return Promise.resolve(existing)
-    this.creating ??= this.broker.topics
-      .create({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: this.config.statePartitions,
-        replicationFactor: -1,
-        configs: {
-          'cleanup.policy': 'compact',
-          'compression.type': 'uncompressed',
-          'segment.bytes': String(this.config.stateSegmentBytes),
-        },
-      })
-      .then((result) => {
-        this.creating = undefined
-        if (result.ok) return result.value
-        const topic = this.topic
-        if (!topic)
-          this.broker.log.error({ error: result.errorMessage }, `cannot create ${TRANSACTION_STATE_TOPIC}`)
-        return topic
-      })
-    return this.creating
+    return this.internal.ensure()
   }
 
   /**
@@ -173,74 +160,39 @@ export class TransactionStateTopic {
     const batch = buildBatch({
       records: [{ key: encodeTxnKey(transactionalId), value: meta === null ? null : encodeTxnValue(meta) }],
     })
-    const topic = this.topic ?? (await this.ensure())
-    if (!topic) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const partition = partitionForGroup(transactionalId, topic.partitions.length)
-    const log = topic.partitions[partition]
-    if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const result = log.append(batch)
-    if (result.kind === 'messageTooLarge' || result.kind === 'batchTooLarge')
-      return ErrorCode.UNKNOWN_SERVER_ERROR
-    if (result.kind !== 'appended') {
-      this.broker.log.error({ err: result.error, partition }, `${TRANSACTION_STATE_TOPIC} append failed`)
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const written = await this.internal.append(transactionalId, batch, { durable })
+    switch (written.kind) {
+      case 'written':
+        return ErrorCode.NONE
+      case 'messageTooLarge':
+      case 'batchTooLarge':
+        return ErrorCode.UNKNOWN_SERVER_ERROR
+      default:
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
     }
-    this.broker.appends.notify(TRANSACTION_STATE_TOPIC, partition)
-    if (!durable) {
-      // The next durable write of this partition (or the flush at close) covers it.
-      log
-        .flush()
-        .catch((err) => this.broker.log.error({ err, partition }, `${TRANSACTION_STATE_TOPIC} flush failed`))
-      return ErrorCode.NONE
-    }
-    try {
-      await log.flush()
-    } catch (err) {
-      this.broker.log.error({ err, partition }, `${TRANSACTION_STATE_TOPIC} flush failed`)
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    }
-    return ErrorCode.NONE
   }
 
   /** Visits every record of every partition from log start to end (the state the broker starts from). */
   replay(visit: (record: ReplayedTxnRecord) => void): number {
-    const topic = this.topic
-    if (!topic) return 0
     let skipped = 0
-    topic.partitions.forEach((log, partition) => {
-      let offset = log.logStartOffset
-      while (offset < log.logEndOffset) {
-        const read = log.read(offset, REPLAY_READ_BYTES, { minOneBatch: true })
-        if (read.kind !== 'ok')
-          throw new Error(`cannot replay ${TRANSACTION_STATE_TOPIC}-${partition} at ${offset}: ${read.kind}`)
-        if (read.batches.length === 0) break
-        const before = offset
-        for (const chunk of read.batches) {
-          for (const loc of iterateBatches(chunk)) {
-            const batch = readBatch(chunk, loc.pos)
-            if (batch.lastOffset < offset) continue
-            offset = batch.lastOffset + 1
-            if (batch.isControl) continue
-            for (const record of batch.records()) {
-              if (record.key === null) continue
-              try {
-                const id = decodeTxnKey(Buffer.from(record.key))
-                if (id === undefined) continue
-                visit({
-                  transactionalId: id,
-                  meta: record.value === null ? null : decodeTxnValue(id, Buffer.from(record.value)),
-                })
-              } catch (err) {
-                skipped++
-                this.broker.log.warn(
-                  { err, partition, offset: record.offset },
-                  `skipping a ${TRANSACTION_STATE_TOPIC} record that does not decode`,
-                )
-              }
-            }
-          }
+    this.internal.replayBatches((batch, partition) => {
+      if (batch.isControl) return
+      for (const record of batch.records()) {
+        if (record.key === null) continue
+        try {
+          const id = decodeTxnKey(Buffer.from(record.key))
+          if (id === undefined) continue
+          visit({
+            transactionalId: id,
+            meta: record.value === null ? null : decodeTxnValue(id, Buffer.from(record.value)),
+          })
+        } catch (err) {
+          skipped++
+          this.broker.log.warn(
+            { err, partition, offset: record.offset },
+            `skipping a ${TRANSACTION_STATE_TOPIC} record that does not decode`,
+          )
         }
-        if (offset === before) break
       }
     })
     return skipped
