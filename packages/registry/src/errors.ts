@@ -1,53 +1,90 @@
-// Every error the registry package emits is made here, from one table. REST errors carry the
-// HTTP status and the numeric `error_code` Confluent's registry answers with, so existing clients
-// branch on them unchanged; client-side errors (serdes, HTTP client) have no HTTP status of their
-// own. `docs/registry.md` lists the same table and a test checks the two agree.
+// Every error the registry package emits is made here, from one table. Each is a RunnelError
+// (one error base for all of Runnel) with a stable `RUNNEL_REGISTRY_...` code written out in full,
+// so the repository-wide check that every code is documented finds them. REST errors also carry
+// the HTTP status and the numeric `error_code` Confluent's registry answers with, so existing
+// clients branch on them unchanged; client-side errors (serdes, HTTP client) have no HTTP status
+// of their own. `docs/registry.md` lists the same table and a test checks the two agree.
 
-export const RegistryErrors = {
-  // 4xx of the REST API, Confluent's codes.
-  BAD_REQUEST: { status: 400, errorCode: 400, retriable: false },
-  NOT_FOUND: { status: 404, errorCode: 404, retriable: false },
-  METHOD_NOT_ALLOWED: { status: 405, errorCode: 405, retriable: false },
-  PAYLOAD_TOO_LARGE: { status: 413, errorCode: 413, retriable: false },
-  UNPROCESSABLE_ENTITY: { status: 422, errorCode: 422, retriable: false },
-  SUBJECT_NOT_FOUND: { status: 404, errorCode: 40401, retriable: false },
-  VERSION_NOT_FOUND: { status: 404, errorCode: 40402, retriable: false },
-  SCHEMA_NOT_FOUND: { status: 404, errorCode: 40403, retriable: false },
-  SUBJECT_SOFT_DELETED: { status: 404, errorCode: 40404, retriable: false },
-  SUBJECT_NOT_SOFT_DELETED: { status: 404, errorCode: 40405, retriable: false },
-  VERSION_SOFT_DELETED: { status: 404, errorCode: 40406, retriable: false },
-  VERSION_NOT_SOFT_DELETED: { status: 404, errorCode: 40407, retriable: false },
-  SUBJECT_COMPATIBILITY_NOT_CONFIGURED: { status: 404, errorCode: 40408, retriable: false },
-  SUBJECT_MODE_NOT_CONFIGURED: { status: 404, errorCode: 40409, retriable: false },
-  INCOMPATIBLE_SCHEMA: { status: 409, errorCode: 409, retriable: false },
-  INVALID_SCHEMA: { status: 422, errorCode: 42201, retriable: false },
-  INVALID_VERSION: { status: 422, errorCode: 42202, retriable: false },
-  INVALID_COMPATIBILITY_LEVEL: { status: 422, errorCode: 42203, retriable: false },
-  INVALID_MODE: { status: 422, errorCode: 42204, retriable: false },
-  OPERATION_NOT_PERMITTED: { status: 422, errorCode: 42205, retriable: false },
-  REFERENCE_EXISTS: { status: 422, errorCode: 42206, retriable: false },
-  ID_DOES_NOT_MATCH: { status: 422, errorCode: 42207, retriable: false },
-  // 5xx of the REST API.
-  INTERNAL: { status: 500, errorCode: 500, retriable: false },
-  STORE_ERROR: { status: 500, errorCode: 50001, retriable: true },
-  OPERATION_TIMEOUT: { status: 500, errorCode: 50002, retriable: true },
-  FORWARDING_FAILED: { status: 500, errorCode: 50003, retriable: true },
-  UNKNOWN_LEADER: { status: 500, errorCode: 50004, retriable: true },
-  // Client side: the serdes and the HTTP client. No HTTP status of their own.
-  SERDES_UNKNOWN_SCHEMA_ID: { status: 0, errorCode: 0, retriable: false },
-  SERDES_RECORD_MISMATCH: { status: 0, errorCode: 0, retriable: false },
-  SERDES_MALFORMED_PAYLOAD: { status: 0, errorCode: 0, retriable: false },
-  SERDES_BAD_MAGIC_BYTE: { status: 0, errorCode: 0, retriable: false },
-  SERDES_UNKNOWN_MESSAGE: { status: 0, errorCode: 0, retriable: false },
-  CLIENT_HTTP_ERROR: { status: 0, errorCode: 0, retriable: false },
-  CLIENT_UNREACHABLE: { status: 0, errorCode: 0, retriable: true },
-  STORE_CONFIGURATION: { status: 0, errorCode: 0, retriable: false },
-} as const
-
-export type RegistryErrorName = keyof typeof RegistryErrors
+import { RunnelError } from '@runnel/protocol'
 
 /** The prefix every `code` carries, so a caller can tell our errors from others at a glance. */
 export const ERROR_CODE_PREFIX = 'RUNNEL_REGISTRY_'
+
+interface ErrorDefinition<Code extends string = string> {
+  /** The stable code: the prefix and the name. */
+  code: Code
+  /** HTTP status of the REST answer (0: not a REST answer). */
+  status: number
+  /** Confluent's `error_code` (0: not a REST answer). */
+  errorCode: number
+  retriable: boolean
+}
+
+const RETRIABLE = true
+
+/** An answer of the REST API: its HTTP status and Confluent's `error_code`. */
+function rest<Code extends string>(code: Code, status: number, errorCode: number, retriable = false) {
+  return { code, status, errorCode, retriable } satisfies ErrorDefinition<Code>
+}
+
+/** An error of the serdes or the HTTP client, which answers no HTTP request itself. */
+function clientSide<Code extends string>(code: Code, retriable = false) {
+  return rest(code, 0, 0, retriable)
+}
+
+// Checks at compile time that each entry's code is the prefix followed by its own name.
+function defineErrors<
+  T extends { [Name in keyof T & string]: ErrorDefinition<`${typeof ERROR_CODE_PREFIX}${Name}`> },
+>(table: T): T {
+  return table
+}
+
+export const RegistryErrors = defineErrors({
+  // 4xx of the REST API, Confluent's codes.
+  BAD_REQUEST: rest('RUNNEL_REGISTRY_BAD_REQUEST', 400, 400),
+  NOT_FOUND: rest('RUNNEL_REGISTRY_NOT_FOUND', 404, 404),
+  METHOD_NOT_ALLOWED: rest('RUNNEL_REGISTRY_METHOD_NOT_ALLOWED', 405, 405),
+  PAYLOAD_TOO_LARGE: rest('RUNNEL_REGISTRY_PAYLOAD_TOO_LARGE', 413, 413),
+  UNPROCESSABLE_ENTITY: rest('RUNNEL_REGISTRY_UNPROCESSABLE_ENTITY', 422, 422),
+  SUBJECT_NOT_FOUND: rest('RUNNEL_REGISTRY_SUBJECT_NOT_FOUND', 404, 40401),
+  VERSION_NOT_FOUND: rest('RUNNEL_REGISTRY_VERSION_NOT_FOUND', 404, 40402),
+  SCHEMA_NOT_FOUND: rest('RUNNEL_REGISTRY_SCHEMA_NOT_FOUND', 404, 40403),
+  SUBJECT_SOFT_DELETED: rest('RUNNEL_REGISTRY_SUBJECT_SOFT_DELETED', 404, 40404),
+  SUBJECT_NOT_SOFT_DELETED: rest('RUNNEL_REGISTRY_SUBJECT_NOT_SOFT_DELETED', 404, 40405),
+  VERSION_SOFT_DELETED: rest('RUNNEL_REGISTRY_VERSION_SOFT_DELETED', 404, 40406),
+  VERSION_NOT_SOFT_DELETED: rest('RUNNEL_REGISTRY_VERSION_NOT_SOFT_DELETED', 404, 40407),
+  SUBJECT_COMPATIBILITY_NOT_CONFIGURED: rest(
+    'RUNNEL_REGISTRY_SUBJECT_COMPATIBILITY_NOT_CONFIGURED',
+    404,
+    40408,
+  ),
+  SUBJECT_MODE_NOT_CONFIGURED: rest('RUNNEL_REGISTRY_SUBJECT_MODE_NOT_CONFIGURED', 404, 40409),
+  INCOMPATIBLE_SCHEMA: rest('RUNNEL_REGISTRY_INCOMPATIBLE_SCHEMA', 409, 409),
+  INVALID_SCHEMA: rest('RUNNEL_REGISTRY_INVALID_SCHEMA', 422, 42201),
+  INVALID_VERSION: rest('RUNNEL_REGISTRY_INVALID_VERSION', 422, 42202),
+  INVALID_COMPATIBILITY_LEVEL: rest('RUNNEL_REGISTRY_INVALID_COMPATIBILITY_LEVEL', 422, 42203),
+  INVALID_MODE: rest('RUNNEL_REGISTRY_INVALID_MODE', 422, 42204),
+  OPERATION_NOT_PERMITTED: rest('RUNNEL_REGISTRY_OPERATION_NOT_PERMITTED', 422, 42205),
+  REFERENCE_EXISTS: rest('RUNNEL_REGISTRY_REFERENCE_EXISTS', 422, 42206),
+  ID_DOES_NOT_MATCH: rest('RUNNEL_REGISTRY_ID_DOES_NOT_MATCH', 422, 42207),
+  // 5xx of the REST API.
+  INTERNAL: rest('RUNNEL_REGISTRY_INTERNAL', 500, 500),
+  STORE_ERROR: rest('RUNNEL_REGISTRY_STORE_ERROR', 500, 50001, RETRIABLE),
+  OPERATION_TIMEOUT: rest('RUNNEL_REGISTRY_OPERATION_TIMEOUT', 500, 50002, RETRIABLE),
+  FORWARDING_FAILED: rest('RUNNEL_REGISTRY_FORWARDING_FAILED', 500, 50003, RETRIABLE),
+  UNKNOWN_LEADER: rest('RUNNEL_REGISTRY_UNKNOWN_LEADER', 500, 50004, RETRIABLE),
+  // Client side: the serdes and the HTTP client. No HTTP status of their own.
+  SERDES_UNKNOWN_SCHEMA_ID: clientSide('RUNNEL_REGISTRY_SERDES_UNKNOWN_SCHEMA_ID'),
+  SERDES_RECORD_MISMATCH: clientSide('RUNNEL_REGISTRY_SERDES_RECORD_MISMATCH'),
+  SERDES_MALFORMED_PAYLOAD: clientSide('RUNNEL_REGISTRY_SERDES_MALFORMED_PAYLOAD'),
+  SERDES_BAD_MAGIC_BYTE: clientSide('RUNNEL_REGISTRY_SERDES_BAD_MAGIC_BYTE'),
+  SERDES_UNKNOWN_MESSAGE: clientSide('RUNNEL_REGISTRY_SERDES_UNKNOWN_MESSAGE'),
+  CLIENT_HTTP_ERROR: clientSide('RUNNEL_REGISTRY_CLIENT_HTTP_ERROR'),
+  CLIENT_UNREACHABLE: clientSide('RUNNEL_REGISTRY_CLIENT_UNREACHABLE', RETRIABLE),
+  STORE_CONFIGURATION: clientSide('RUNNEL_REGISTRY_STORE_CONFIGURATION'),
+})
+
+export type RegistryErrorName = keyof typeof RegistryErrors
 
 export type RegistryErrorCode = `${typeof ERROR_CODE_PREFIX}${RegistryErrorName}`
 
@@ -59,25 +96,26 @@ export interface RegistryErrorOptions {
   errorCode?: number
 }
 
-/** The one error class of the package: a stable prefixed `code`, a `retriable` flag and `cause`. */
-export class RegistryError extends Error {
+/**
+ * The one error class of the package: a RunnelError (stable prefixed `code`, `retriable`, `cause`)
+ * that also knows its REST answer. `name` stays 'RegistryError' and `kind` is the table's key, so
+ * callers that tell errors apart by those keep working.
+ */
+export class RegistryError extends RunnelError {
   override readonly name = 'RegistryError'
-  readonly code: RegistryErrorCode
+  declare readonly code: RegistryErrorCode
   readonly kind: RegistryErrorName
   /** HTTP status of the REST answer (0 for errors that are not REST answers). */
   readonly status: number
   /** Confluent's `error_code` (0 for errors that are not REST answers). */
   readonly errorCode: number
-  readonly retriable: boolean
 
   constructor(kind: RegistryErrorName, message: string, options: RegistryErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     const definition = RegistryErrors[kind]
+    super(definition.code, message, { retriable: definition.retriable, cause: options.cause })
     this.kind = kind
-    this.code = `${ERROR_CODE_PREFIX}${kind}`
     this.status = options.status ?? definition.status
     this.errorCode = options.errorCode ?? definition.errorCode
-    this.retriable = definition.retriable
   }
 
   /** The body Confluent's registry answers with. */

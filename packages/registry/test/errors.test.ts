@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
+import { RunnelError } from '@runnel/protocol'
 import { ERROR_CODE_PREFIX, RegistryError, type RegistryErrorName, RegistryErrors } from '../src/errors.ts'
 
 const docs = readFileSync(new URL('../../../docs/registry.md', import.meta.url), 'utf8')
@@ -50,5 +51,20 @@ describe('error codes', () => {
     )
     assert.deepEqual(error.toJSON(), { error_code: 50001, message: 'Error while writing' })
     assert.equal(error instanceof Error, true)
+  })
+
+  it('are RunnelErrors, whose code is the prefix and the name, still named RegistryError', () => {
+    for (const [kind, definition] of Object.entries(RegistryErrors) as [
+      RegistryErrorName,
+      (typeof RegistryErrors)[RegistryErrorName],
+    ][]) {
+      const error = new RegistryError(kind, 'x')
+      assert.ok(error instanceof RunnelError, kind)
+      assert.equal(definition.code, `${ERROR_CODE_PREFIX}${kind}`)
+      assert.deepEqual(
+        [error.name, error.kind, error.code, error.retriable],
+        ['RegistryError', kind, definition.code, definition.retriable],
+      )
+    }
   })
 })
