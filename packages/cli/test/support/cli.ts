@@ -3,6 +3,7 @@
 // `killAll()` (call it from after()), so a failing test never leaves one behind.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Admin } from '@platformatic/kafka'
@@ -159,6 +160,50 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 250))
   }
+}
+
+/** How long a command waits for an answer when --timeout is not given (see args.ts). */
+export const DEFAULT_TIMEOUT_MS = 10_000
+
+/** A server on 127.0.0.1 that accepts connections and never answers: a hung broker or registry. */
+export interface HungServer {
+  readonly port: number
+  /**
+   * When the first connection came (Date.now()). A command's wait is timed from here, not from
+   * its start: starting `runnel` costs seconds of CPU on a loaded machine, waiting does not.
+   */
+  readonly firstConnectionAt: number | undefined
+  close(): Promise<void>
+}
+
+export async function hungServer(): Promise<HungServer> {
+  const sockets = new Set<Socket>()
+  let firstConnectionAt: number | undefined
+  const server = createServer((socket) => {
+    firstConnectionAt ??= Date.now()
+    sockets.add(socket)
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    get firstConnectionAt() {
+      return firstConnectionAt
+    },
+    async close() {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/**
+ * Milliseconds from the command's first connection to `hung` until now (it has just exited);
+ * fails if it never connected.
+ */
+export function waitedAfterConnecting(hung: HungServer): number {
+  if (hung.firstConnectionAt === undefined) throw new Error(`nothing connected to 127.0.0.1:${hung.port}`)
+  return Date.now() - hung.firstConnectionAt
 }
 
 /** The one-line, no-stack-trace error output every failing command must give. */
