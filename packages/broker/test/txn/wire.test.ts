@@ -402,7 +402,10 @@ describe('idempotent producers and transactions over the wire', () => {
   })
 
   test('a transaction left open past its timeout is aborted by the broker and consumers move on', async () => {
-    const { producerId, producerEpoch } = await initTransactions(client, 'tx-timeout', 300)
+    // Long enough that the transaction is surely still open at the first fetch below (two
+    // produces with fsyncs before it took 255 ms on a loaded machine), short enough to wait for.
+    const timeoutMs = 2000
+    const { producerId, producerEpoch } = await initTransactions(client, 'tx-timeout', timeoutMs)
     await addPartitions(client, 'tx-timeout', producerId, producerEpoch, [
       { name: 'timeout', partitions: [0] },
     ])
@@ -416,9 +419,12 @@ describe('idempotent producers and transactions over the wire', () => {
     assert.equal((await produce(client, 'timeout', 0, b, 'tx-timeout')).errorCode, ErrorCode.NONE)
     await produce(client, 'timeout', 0, plainBatch(['after']))
     assert.deepEqual(committedView(await fetch(client, 'timeout', 0, 0, READ_COMMITTED)), [])
-    const deadline = Date.now() + 5000
+    const deadline = Date.now() + timeoutMs + 20_000
     while (broker.broker.transactions.transaction('tx-timeout')?.state !== 'CompleteAbort') {
-      assert.ok(Date.now() < deadline, 'the broker did not abort the transaction')
+      assert.ok(
+        Date.now() < deadline,
+        `the broker did not abort the transaction within ${timeoutMs} ms + 20 s`,
+      )
       await sleep(50)
     }
     const f = await fetch(client, 'timeout', 0, 0, READ_COMMITTED)
