@@ -28,6 +28,11 @@ const CONFIGS = {
   'group.min.session.timeout.ms': '500',
 }
 
+// A bound against a hang, not a speed test: each of the 21 runs starts a client process and a
+// JS loop rejoins after its predecessor's session times out. Under load a run took 35 to 82 s
+// (platformatic) or 57 s (kafkajs); each wait inside has its own deadline.
+const TIMEOUT_MS = 300_000
+
 describe('exactly-once consume-transform-produce under SIGKILL', () => {
   let broker: TestBroker
   let client: WireClient
@@ -67,7 +72,7 @@ describe('exactly-once consume-transform-produce under SIGKILL', () => {
     return { aborted: uncommitted.length - committed.length, ...report }
   }
 
-  test('librdkafka (python3-confluent-kafka): 20 kills', { timeout: 150_000 }, async (t) => {
+  test('librdkafka (python3-confluent-kafka): 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
     const count = 2400
     const { input, output } = await topics('eos-confluent', count)
     const report = await runUnderKills(
@@ -91,7 +96,7 @@ describe('exactly-once consume-transform-produce under SIGKILL', () => {
     assert.equal(outcome.kills, 20)
   })
 
-  test('kafkajs 2.2.4: 20 kills', { timeout: 150_000 }, async (t) => {
+  test('kafkajs 2.2.4: 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
     const count = 3000
     const { input, output } = await topics('eos-kafkajs', count)
     const report = await runUnderKills(
@@ -112,7 +117,7 @@ describe('exactly-once consume-transform-produce under SIGKILL', () => {
     assert.equal(outcome.kills, 20)
   })
 
-  test('@platformatic/kafka 1.35: 20 kills', { timeout: 150_000 }, async (t) => {
+  test('@platformatic/kafka 1.35: 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
     const count = 3000
     const { input, output } = await topics('eos-platformatic', count)
     const report = await runUnderKills(
