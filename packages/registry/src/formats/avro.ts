@@ -5,6 +5,7 @@ import avro from 'avsc'
 import { errors } from '../errors.ts'
 import type { ResolvedReference } from '../schema-types.ts'
 import { checkAvroCompatibility } from './avro-compatibility.ts'
+import { normalizeAvro } from './avro-normalize.ts'
 import {
   type CompatibilityRoles,
   errorMessage,
@@ -17,6 +18,8 @@ import {
 export interface ParsedAvroSchema extends ParsedSchema {
   readonly schemaType: 'AVRO'
   readonly type: avro.Type
+  /** Full names of the named types the schema and its references define. */
+  readonly namedTypes: ReadonlySet<string>
 }
 
 type AvroSchemaJson = Parameters<typeof avro.Type.forSchema>[0]
@@ -112,7 +115,13 @@ export function parseAvro(text: string, references: readonly ResolvedReference[]
     throw errors.invalidSchema(`not a valid Avro schema: ${errorMessage(error)}`, error)
   }
   const canonical = canonicalAvro(json)
-  return { schemaType: 'AVRO', canonical, fingerprint: canonical, type }
+  return {
+    schemaType: 'AVRO',
+    canonical,
+    fingerprint: canonical,
+    type,
+    namedTypes: new Set(Object.keys(registry)),
+  }
 }
 
 function quote(text: string): string {
@@ -122,6 +131,7 @@ function quote(text: string): string {
 export const avroFormat: SchemaFormat<ParsedAvroSchema> = {
   schemaType: 'AVRO',
   parse: parseAvro,
+  normalize: (parsed) => normalizeAvro(JSON.parse(parsed.canonical), parsed.namedTypes),
   checkCompatibility(reader: ParsedAvroSchema, writer: ParsedAvroSchema, roles: CompatibilityRoles) {
     return checkAvroCompatibility(reader.type, writer.type, roles)
   },

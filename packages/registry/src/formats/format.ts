@@ -1,5 +1,5 @@
 // What each schema format (Avro, JSON Schema, Protobuf) provides to the registry: parsing with
-// references, the canonical text and identity, and its compatibility rules.
+// references, the canonical text and identity, the normalized text, and its compatibility rules.
 
 import type { ResolvedReference, SchemaType } from '../schema-types.ts'
 
@@ -35,6 +35,11 @@ export interface SchemaFormat<P extends ParsedSchema = ParsedSchema> {
   readonly schemaType: SchemaType
   /** Parses `text` with its references resolved; throws RegistryError INVALID_SCHEMA with the reason. */
   parse(text: string, references: readonly ResolvedReference[]): P
+  /**
+   * The text Confluent's registry keeps for this schema when it is registered with
+   * `normalize=true`: equivalent schemas written differently give the same text.
+   */
+  normalize(parsed: P): string
   /** Reasons a consumer holding `reader` cannot read data written with `writer`; empty when it can. */
   checkCompatibility(reader: P, writer: P, roles: CompatibilityRoles): Incompatibility[]
   /** One reason in the wording Confluent's registry uses for this format. */

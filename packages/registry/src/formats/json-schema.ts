@@ -18,6 +18,7 @@ import {
   type SchemaFormat,
 } from './format.ts'
 import { checkJsonSchemaCompatibility } from './json-compatibility.ts'
+import { writeJson } from './json-text.ts'
 
 export type JsonSchemaNode = boolean | { [keyword: string]: unknown }
 
@@ -118,6 +119,8 @@ export function parseJsonSchema(text: string, references: readonly ResolvedRefer
 export const jsonSchemaFormat: SchemaFormat<ParsedJsonSchema> = {
   schemaType: 'JSON',
   parse: parseJsonSchema,
+  // Confluent's normalized JSON Schema: the same document with every object's keys sorted.
+  normalize: (parsed) => writeJson(parsed.root),
   checkCompatibility(reader: ParsedJsonSchema, writer: ParsedJsonSchema, roles: CompatibilityRoles) {
     return checkJsonSchemaCompatibility(writer, reader, roles)
   },

@@ -15,6 +15,7 @@ import {
   type SchemaFormat,
 } from './format.ts'
 import { checkProtobufCompatibility } from './protobuf-compatibility.ts'
+import { normalizeProtobuf } from './protobuf-normalize.ts'
 
 /** A message declared in the file: its full name (no leading dot) and its message indexes. */
 export interface DeclaredMessage {
@@ -164,6 +165,7 @@ export function parseProtobuf(text: string, references: readonly ResolvedReferen
 export const protobufFormat: SchemaFormat<ParsedProtobufSchema> = {
   schemaType: 'PROTOBUF',
   parse: parseProtobuf,
+  normalize: normalizeProtobuf,
   checkCompatibility(reader: ParsedProtobufSchema, writer: ParsedProtobufSchema, roles: CompatibilityRoles) {
     return checkProtobufCompatibility(writer, reader, roles)
   },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isRegistryError } from '../../src/errors.ts'
-import { parseJsonSchema } from '../../src/formats/json-schema.ts'
+import { jsonSchemaFormat, parseJsonSchema } from '../../src/formats/json-schema.ts'
 import type { ResolvedReference } from '../../src/schema-types.ts'
 
 function reference(name: string, schema: unknown, references: ResolvedReference[] = []): ResolvedReference {
@@ -98,5 +98,23 @@ describe('parseJsonSchema', () => {
     const parsed = parseJsonSchema('{"type":"string","format":"email"}', [])
     assert.equal(parsed.validate('ada@example.com'), true)
     assert.equal(parsed.validate('nope'), false)
+  })
+})
+
+describe('JSON Schema normalization', () => {
+  it("sorts every object's keys, keeps arrays in order, and is its own normalized form", () => {
+    const normalize = (text: string) => jsonSchemaFormat.normalize(parseJsonSchema(text, []))
+    const a = normalize(
+      '{"type":"object","required":["id","at"],"properties":{"id":{"type":"string"},"10":{},"9":{"enum":["b","a"]}}}',
+    )
+    const b = normalize(
+      '{ "properties": { "9": { "enum": ["b", "a"] }, "id": { "type": "string" }, "10": {} },\n "required": ["id", "at"], "type": "object" }',
+    )
+    assert.equal(
+      a,
+      '{"properties":{"10":{},"9":{"enum":["b","a"]},"id":{"type":"string"}},"required":["id","at"],"type":"object"}',
+    )
+    assert.equal(b, a)
+    assert.equal(normalize(a), a)
   })
 })
