@@ -4,8 +4,8 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { decodeWireFormat } from '../../src/serdes/wire-format.ts'
 import type { RunningRegistry } from '../../src/start-registry.ts'
-import { brokerSkip, startTestBroker, type TestBroker } from '../support/broker.ts'
-import { kafkaRegistry, memoryRegistry } from '../support/registries.ts'
+import { brokerSkip } from '../support/broker.ts'
+import { memoryRegistry, registryOnItsOwnBroker } from '../support/registries.ts'
 
 // @kafkajs/confluent-schema-registry (3.6, the Node 20 line) registers, encodes and decodes
 // through our registry, and its bytes and ours are read by each other.
@@ -133,14 +133,6 @@ describe('@kafkajs/confluent-schema-registry against the registry on Kafka', {
   skip: brokerSkip || undefined,
   timeout: 120_000,
 }, () => {
-  let broker: TestBroker | undefined
-  interoperability(
-    async () => {
-      broker = await startTestBroker()
-      return kafkaRegistry(broker.bootstrap)
-    },
-    async () => {
-      await broker?.close()
-    },
-  )
+  const { start, stop } = registryOnItsOwnBroker()
+  interoperability(start, stop)
 })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { RunningRegistry } from '../../src/start-registry.ts'
-import { brokerSkip, startTestBroker, type TestBroker } from '../support/broker.ts'
-import { http, kafkaRegistry, memoryRegistry } from '../support/registries.ts'
+import { brokerSkip } from '../support/broker.ts'
+import { http, memoryRegistry, registryForSuite, registryOnItsOwnBroker } from '../support/registries.ts'
 
 // Confluent's schema evolution walk-throughs, as HTTP calls: what each level lets through and
 // what it refuses, with the reason naming the field and the rule.
@@ -10,26 +10,19 @@ import { http, kafkaRegistry, memoryRegistry } from '../support/registries.ts'
 type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF'
 
 function walkThroughs(start: () => Promise<RunningRegistry>, stop: () => Promise<void> = async () => {}) {
-  let registry: RunningRegistry
-  before(async () => {
-    registry = await start()
-  })
-  after(async () => {
-    await registry?.close()
-    await stop()
-  })
+  const registry = registryForSuite(start, stop)
 
   const register = (subject: string, schemaType: SchemaType, schema: string) =>
-    http(registry.url, 'POST', `/subjects/${subject}/versions`, { schema, schemaType })
+    http(registry().url, 'POST', `/subjects/${subject}/versions`, { schema, schemaType })
   const check = async (subject: string, schemaType: SchemaType, schema: string) =>
     (
-      await http(registry.url, 'POST', `/compatibility/subjects/${subject}/versions?verbose=true`, {
+      await http(registry().url, 'POST', `/compatibility/subjects/${subject}/versions?verbose=true`, {
         schema,
         schemaType,
       })
     ).body as { is_compatible: boolean; messages: string[] }
   const level = (subject: string, compatibility: string) =>
-    http(registry.url, 'PUT', `/config/${subject}`, { compatibility })
+    http(registry().url, 'PUT', `/config/${subject}`, { compatibility })
 
   async function accepted(subject: string, schemaType: SchemaType, schema: string) {
     const answer = await register(subject, schemaType, schema)
@@ -44,7 +37,7 @@ function walkThroughs(start: () => Promise<RunningRegistry>, stop: () => Promise
     errorType: string,
     names: string,
   ) {
-    const before = (await http(registry.url, 'GET', `/subjects/${subject}/versions`)).body
+    const before = (await http(registry().url, 'GET', `/subjects/${subject}/versions`)).body
     const verdict = await check(subject, schemaType, schema)
     assert.equal(verdict.is_compatible, false)
     assert.ok(
@@ -56,7 +49,7 @@ function walkThroughs(start: () => Promise<RunningRegistry>, stop: () => Promise
     assert.deepEqual([answer.status, error.error_code], [409, 409])
     assert.match(error.message, new RegExp(`incompatible with an earlier schema for subject "${subject}"`))
     assert.ok(error.message.includes(errorType) && error.message.includes(names), error.message)
-    assert.deepEqual((await http(registry.url, 'GET', `/subjects/${subject}/versions`)).body, before)
+    assert.deepEqual((await http(registry().url, 'GET', `/subjects/${subject}/versions`)).body, before)
   }
 
   describe('Avro', () => {
@@ -85,7 +78,10 @@ function walkThroughs(start: () => Promise<RunningRegistry>, stop: () => Promise
         'TYPE_MISMATCH',
         "field 'id'",
       )
-      assert.deepEqual((await http(registry.url, 'GET', '/subjects/avro-backward/versions')).body, [1, 2, 3])
+      assert.deepEqual(
+        (await http(registry().url, 'GET', '/subjects/avro-backward/versions')).body,
+        [1, 2, 3],
+      )
     })
 
     it('FORWARD: a field may be added even without default; one without default may not be removed', async () => {
@@ -299,14 +295,6 @@ describe('evolution walk-throughs on the registry on Kafka', {
   skip: brokerSkip || undefined,
   timeout: 120_000,
 }, () => {
-  let broker: TestBroker | undefined
-  walkThroughs(
-    async () => {
-      broker = await startTestBroker()
-      return kafkaRegistry(broker.bootstrap)
-    },
-    async () => {
-      await broker?.close()
-    },
-  )
+  const { start, stop } = registryOnItsOwnBroker()
+  walkThroughs(start, stop)
 })

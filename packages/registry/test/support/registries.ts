@@ -1,7 +1,9 @@
 // Registries for the acceptance tests: on an in-memory store, or on Kafka (Runnel's broker).
 
+import { after, before } from 'node:test'
 import { type RunningRegistry, startRegistry } from '../../src/start-registry.ts'
 import { createMemoryStore } from '../../src/store/memory-store.ts'
+import { startTestBroker, type TestBroker } from './broker.ts'
 
 export function memoryRegistry(): Promise<RunningRegistry> {
   return startRegistry({ store: createMemoryStore(), port: 0 })
@@ -18,6 +20,45 @@ export function kafkaRegistry(
     writeTimeoutMs: 10_000,
     ...options,
   })
+}
+
+/** For suites run on Kafka too: a registry on a broker of its own, and how to stop the broker. */
+export function registryOnItsOwnBroker(): {
+  start: () => Promise<RunningRegistry>
+  stop: () => Promise<void>
+} {
+  let broker: TestBroker | undefined
+  return {
+    async start() {
+      broker = await startTestBroker()
+      return kafkaRegistry(broker.bootstrap)
+    },
+    async stop() {
+      await broker?.close()
+    },
+  }
+}
+
+/**
+ * Starts a registry before the tests of the suite it is called in and closes it (then `stop`s what
+ * it runs on) after them. The answer gives the running registry.
+ */
+export function registryForSuite(
+  start: () => Promise<RunningRegistry>,
+  stop: () => Promise<void> = async () => {},
+): () => RunningRegistry {
+  let registry: RunningRegistry | undefined
+  before(async () => {
+    registry = await start()
+  })
+  after(async () => {
+    await registry?.close()
+    await stop()
+  })
+  return () => {
+    if (registry === undefined) throw new Error('the registry of this suite has not started')
+    return registry
+  }
 }
 
 export interface HttpAnswer {
