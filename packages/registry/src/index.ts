@@ -69,11 +69,18 @@ export {
   MAGIC_BYTE,
   type WireRecord,
 } from './serdes/wire-format.ts'
-export { type RegisterRequest, RegistryService } from './service/registry-service.ts'
+export {
+  type ConfigUpdate,
+  type RegisterRequest,
+  type RegistryConfig,
+  RegistryService,
+  type SchemaOptions,
+} from './service/registry-service.ts'
 export { type RegistryOptions, type RunningRegistry, startRegistry } from './start-registry.ts'
 export { KafkaStore, type KafkaStoreOptions, kafkaErrorMessage } from './store/kafka-store.ts'
 export { createMemoryStore, MemoryLog, MemoryStore } from './store/memory-store.ts'
 export {
+  type ConfigValue,
   decodeRecord,
   type EncodedRecord,
   encodeRecord,

@@ -12,6 +12,7 @@ import type {
   StoredSchema,
   SubjectVersion,
 } from '../schema-types.ts'
+import type { ConfigUpdate, RegistryConfig } from '../service/registry-service.ts'
 
 export interface RegistryClientOptions {
   /** The registry's base URL, e.g. `http://localhost:8081`. */
@@ -166,18 +167,26 @@ export class RegistryClient {
     return toSubjectVersion(body)
   }
 
-  register(subject: string, input: SchemaInput & { id?: number; version?: number }): Promise<{ id: number }> {
-    return this.#request('POST', `${this.#subject(subject)}/versions`, { body: schemaBody(input) })
+  /** Registers `input`; `normalize` asks the registry to normalize it first (`?normalize=true`). */
+  register(
+    subject: string,
+    input: SchemaInput & { id?: number; version?: number },
+    options: { normalize?: boolean } = {},
+  ): Promise<{ id: number }> {
+    return this.#request('POST', `${this.#subject(subject)}/versions`, {
+      body: schemaBody(input),
+      query: { normalize: options.normalize },
+    })
   }
 
   async lookup(
     subject: string,
     input: SchemaInput,
-    options: { deleted?: boolean } = {},
+    options: { deleted?: boolean; normalize?: boolean } = {},
   ): Promise<SubjectVersion> {
     const body = await this.#request<VersionBody>('POST', this.#subject(subject), {
       body: schemaBody(input),
-      query: { deleted: options.deleted },
+      query: { deleted: options.deleted, normalize: options.normalize },
     })
     return toSubjectVersion(body)
   }
@@ -186,12 +195,12 @@ export class RegistryClient {
   async checkCompatibility(
     subject: string,
     input: SchemaInput,
-    options: { version?: number | 'latest' } = {},
+    options: { version?: number | 'latest'; normalize?: boolean } = {},
   ): Promise<CompatibilityAnswer> {
     const path = `/compatibility${this.#subject(subject)}/versions${options.version === undefined ? '' : `/${options.version}`}`
     const body = await this.#request<{ is_compatible: boolean; messages?: string[] }>('POST', path, {
       body: schemaBody(input),
-      query: { verbose: true },
+      query: { verbose: true, normalize: options.normalize },
     })
     return { compatible: body.is_compatible, messages: body.messages ?? [] }
   }
@@ -248,6 +257,18 @@ export class RegistryClient {
       query: { defaultToGlobal: options.defaultToGlobal },
     })
     return body.compatibilityLevel
+  }
+
+  /** The whole config: the level, and `normalize` when it is set. */
+  describeConfig(subject?: string, options: { defaultToGlobal?: boolean } = {}): Promise<RegistryConfig> {
+    const path = subject === undefined ? '/config' : `/config/${encodeURIComponent(subject)}`
+    return this.#request('GET', path, { query: { defaultToGlobal: options.defaultToGlobal } })
+  }
+
+  /** Changes the level, `normalize`, or both; the rest of the config stays. Answers the config. */
+  updateConfig(update: ConfigUpdate, subject?: string): Promise<ConfigUpdate> {
+    const path = subject === undefined ? '/config' : `/config/${encodeURIComponent(subject)}`
+    return this.#request('PUT', path, { body: update })
   }
 
   async setConfig(level: CompatibilityLevel, subject?: string): Promise<CompatibilityLevel> {

@@ -13,6 +13,7 @@ import {
   parseMode,
 } from '../compatibility/levels.ts'
 import { errors, RegistryError } from '../errors.ts'
+import { formatFor } from '../formats/formats.ts'
 import {
   ALL_SCHEMA_TYPES,
   type SchemaInput,
@@ -21,9 +22,9 @@ import {
   type StoredSchema,
   type SubjectVersion,
 } from '../schema-types.ts'
-import type { StoreRecord } from '../store/records.ts'
+import type { ConfigValue, StoreRecord } from '../store/records.ts'
 import type { SchemaStore } from '../store/schema-store.ts'
-import { identityOf, SchemaIndex } from './schema-index.ts'
+import { identityOf, normalizedReferences, SchemaIndex } from './schema-index.ts'
 import { parseVersionId, type VersionId } from './version-id.ts'
 
 export interface RegisterRequest extends SchemaInput {
@@ -36,6 +37,27 @@ export interface RegisterRequest extends SchemaInput {
 export interface ListOptions {
   deleted?: boolean
   deletedOnly?: boolean
+}
+
+/** Options of the requests that take a schema: register, lookup, compatibility. */
+export interface SchemaOptions {
+  /**
+   * Normalize the schema first (Confluent's `normalize=true`). The subject's config, else the
+   * global one, may ask for it too; never in IMPORT mode.
+   */
+  normalize?: boolean
+}
+
+/** A config as GET /config answers it: the level, and `normalize` when it is set. */
+export interface RegistryConfig {
+  compatibilityLevel: CompatibilityLevel
+  normalize?: boolean
+}
+
+/** What PUT /config takes and answers (Confluent's ConfigUpdateRequest). */
+export interface ConfigUpdate {
+  compatibility?: CompatibilityLevel
+  normalize?: boolean
 }
 
 export interface SchemaListOptions {
@@ -129,11 +151,15 @@ export class RegistryService {
   }
 
   /** The version of `subject` holding this very schema. */
-  lookup(subject: string, input: SchemaInput, options: { deleted?: boolean } = {}): SubjectVersion {
+  lookup(
+    subject: string,
+    input: SchemaInput,
+    options: { deleted?: boolean } & SchemaOptions = {},
+  ): SubjectVersion {
     const includeDeleted = options.deleted === true
     const versions = this.#filterVersions(this.#state.versions(subject), { deleted: includeDeleted })
     if (versions.length === 0) throw errors.subjectNotFound(subject)
-    const { identity } = this.#parseInput(input)
+    const { identity } = this.#parseInput(input, this.#normalizes(subject, options))
     const found = [...versions].reverse().find((entry) => this.#index.identityById(entry.id) === identity)
     if (found === undefined) throw errors.schemaNotFound()
     return found
@@ -147,8 +173,9 @@ export class RegistryService {
     subject: string,
     rawVersion: string | undefined,
     input: SchemaInput,
+    options: SchemaOptions = {},
   ): CompatibilityResult {
-    const { parsed } = this.#parseInput(input)
+    const { parsed } = this.#parseInput(input, this.#normalizes(subject, options))
     const level = this.effectiveCompatibility(subject)
     if (rawVersion === undefined) return checkCompatibility(parsed, this.#earlierVersions(subject), level)
     const target = this.#findVersion(subject, parseVersionId(rawVersion), false)
@@ -158,16 +185,32 @@ export class RegistryService {
     return checkCompatibility(parsed, earlier, level)
   }
 
+  /**
+   * The config of a subject (or the global one for `null`). A subject's level falls back to the
+   * global one; with `defaultToGlobal` its `normalize` does too, and a subject without a config of
+   * its own answers the global one instead of 40408.
+   */
+  config(subject: string | null, options: { defaultToGlobal?: boolean } = {}): RegistryConfig {
+    const global = this.#state.configValue(null)
+    const globalLevel = global?.compatibilityLevel ?? DEFAULT_COMPATIBILITY
+    if (subject === null) return configBody(globalLevel, global?.normalize)
+    const own = this.#state.configValue(subject)
+    if (own === undefined && !options.defaultToGlobal) throw errors.subjectCompatibilityNotConfigured(subject)
+    const normalize = options.defaultToGlobal ? (own?.normalize ?? global?.normalize) : own?.normalize
+    return configBody(own?.compatibilityLevel ?? globalLevel, normalize)
+  }
+
   getConfig(subject: string | null, options: { defaultToGlobal?: boolean } = {}): CompatibilityLevel {
-    if (subject === null) return this.#state.config(null) ?? DEFAULT_COMPATIBILITY
-    const level = this.#state.config(subject)
-    if (level !== undefined) return level
-    if (options.defaultToGlobal) return this.getConfig(null)
-    throw errors.subjectCompatibilityNotConfigured(subject)
+    return this.config(subject, options).compatibilityLevel
   }
 
   effectiveCompatibility(subject: string): CompatibilityLevel {
-    return this.#state.config(subject) ?? this.getConfig(null)
+    return this.getConfig(subject, { defaultToGlobal: true })
+  }
+
+  /** Whether the subject's config (else the global one) asks for normalized schemas. */
+  effectiveNormalize(subject: string): boolean {
+    return this.config(subject, { defaultToGlobal: true }).normalize === true
   }
 
   getMode(subject: string | null, options: { defaultToGlobal?: boolean } = {}): Mode {
@@ -184,8 +227,8 @@ export class RegistryService {
 
   // ---- writes (leader only) ----
 
-  register(subject: string, request: RegisterRequest): Promise<SubjectVersion> {
-    return this.#exclusive(() => this.#register(subject, request))
+  register(subject: string, request: RegisterRequest, options: SchemaOptions = {}): Promise<SubjectVersion> {
+    return this.#exclusive(() => this.#register(subject, request, options))
   }
 
   deleteSubject(subject: string, options: { permanent?: boolean } = {}): Promise<number[]> {
@@ -198,21 +241,47 @@ export class RegistryService {
     )
   }
 
-  setConfig(subject: string | null, value: unknown): Promise<CompatibilityLevel> {
-    const level = parseCompatibilityLevel(value)
-    if (level === undefined) return Promise.reject(errors.invalidCompatibilityLevel(value))
+  /**
+   * Changes what `update` names of a config, keeping the rest (Confluent merges the same way), and
+   * answers the config as it now is.
+   */
+  updateConfig(
+    subject: string | null,
+    update: { compatibility?: unknown; normalize?: unknown },
+  ): Promise<ConfigUpdate> {
+    const given = (value: unknown) => value !== undefined && value !== null
+    const level = given(update.compatibility) ? parseCompatibilityLevel(update.compatibility) : undefined
+    // An unknown level is refused, and so is a change that names nothing (42203 either way).
+    if (level === undefined && (given(update.compatibility) || !given(update.normalize)))
+      return Promise.reject(errors.invalidCompatibilityLevel(update.compatibility))
+    const normalize = update.normalize ?? undefined
+    if (normalize !== undefined && typeof normalize !== 'boolean') {
+      return Promise.reject(
+        new RegistryError(
+          'UNPROCESSABLE_ENTITY',
+          `Field 'normalize' must be a boolean, got ${JSON.stringify(normalize)}`,
+        ),
+      )
+    }
     return this.#exclusive(async () => {
-      await this.#store.append([
-        { key: { keytype: 'CONFIG', subject }, value: { compatibilityLevel: level } },
-      ])
-      return level
+      const value: ConfigValue = { ...this.#state.configValue(subject) }
+      if (level !== undefined) value.compatibilityLevel = level
+      if (normalize !== undefined) value.normalize = normalize
+      await this.#store.append([{ key: { keytype: 'CONFIG', subject }, value }])
+      return configUpdate(value)
     })
   }
 
-  /** Removes a subject's level (or resets the global one) and returns the level it had. */
-  deleteConfig(subject: string | null): Promise<CompatibilityLevel> {
+  /** Sets the compatibility level alone; answers it. */
+  async setConfig(subject: string | null, value: unknown): Promise<CompatibilityLevel> {
+    const updated = await this.updateConfig(subject, { compatibility: value })
+    return updated.compatibility as CompatibilityLevel
+  }
+
+  /** Removes a subject's config (or resets the global one) and returns the config it had. */
+  deleteConfig(subject: string | null): Promise<RegistryConfig> {
     return this.#exclusive(async () => {
-      const previous = this.getConfig(subject)
+      const previous = this.config(subject)
       await this.#store.append([{ key: { keytype: 'CONFIG', subject }, value: null }])
       return previous
     })
@@ -270,11 +339,28 @@ export class RegistryService {
     return found
   }
 
-  #parseInput(input: SchemaInput) {
+  /**
+   * Parses what a client sent. Normalized, the schema is parsed again from its normalized text,
+   * with its references sorted and without duplicates, as Confluent does: `schema` is the text to
+   * store and `identity` what equal schemas share.
+   */
+  #parseInput(input: SchemaInput, normalize: boolean) {
     const schemaType = input.schemaType ?? 'AVRO'
-    const references = input.references ?? []
-    const parsed = this.#index.parse(schemaType, input.schema, references)
-    return { schemaType, references, parsed, identity: identityOf(schemaType, parsed, references) }
+    let references = input.references ?? []
+    let parsed = this.#index.parse(schemaType, input.schema, references)
+    let schema = parsed.canonical
+    if (normalize) {
+      schema = formatFor(schemaType).normalize(parsed)
+      references = normalizedReferences(references)
+      parsed = this.#index.parse(schemaType, schema, references)
+    }
+    return { schemaType, references, parsed, schema, identity: identityOf(schemaType, parsed, references) }
+  }
+
+  /** Asked for, or configured; IMPORT mode keeps schemas exactly as they come (Confluent). */
+  #normalizes(subject: string, options: SchemaOptions): boolean {
+    if (this.effectiveMode(subject) === 'IMPORT') return false
+    return options.normalize === true || this.effectiveNormalize(subject)
   }
 
   #earlierVersions(subject: string): EarlierVersion[] {
@@ -293,7 +379,11 @@ export class RegistryService {
     return mode
   }
 
-  async #register(subject: string, request: RegisterRequest): Promise<SubjectVersion> {
+  async #register(
+    subject: string,
+    request: RegisterRequest,
+    options: SchemaOptions,
+  ): Promise<SubjectVersion> {
     const mode = this.#assertWritable(subject)
     const importing = mode === 'IMPORT'
     if (!importing && (request.id !== undefined || request.version !== undefined)) {
@@ -302,7 +392,10 @@ export class RegistryService {
         `Subject '${subject}' is not in import mode: a schema's id and version can only be given in IMPORT mode`,
       )
     }
-    const { schemaType, references, parsed, identity } = this.#parseInput(request)
+    const { schemaType, references, parsed, schema, identity } = this.#parseInput(
+      request,
+      this.#normalizes(subject, options),
+    )
     const versions = this.#state.versions(subject)
     const live = versions.filter((entry) => !entry.deleted)
 
@@ -355,7 +448,7 @@ export class RegistryService {
       version,
       id,
       schemaType,
-      schema: parsed.canonical,
+      schema,
       references: references.map((reference: SchemaReference) => ({ ...reference })),
       deleted: false,
     }
@@ -390,7 +483,7 @@ export class RegistryService {
         value: null,
       }))
       records.push({ key: { keytype: 'DELETE_SUBJECT', subject }, value: null })
-      if (this.#state.config(subject) !== undefined)
+      if (this.#state.configValue(subject) !== undefined)
         records.push({ key: { keytype: 'CONFIG', subject }, value: null })
       if (this.#state.mode(subject) !== undefined)
         records.push({ key: { keytype: 'MODE', subject }, value: null })
@@ -430,4 +523,15 @@ export class RegistryService {
     await this.#store.append([{ key, value: permanent ? null : { ...target, deleted: true } }])
     return target.version
   }
+}
+
+function configBody(compatibilityLevel: CompatibilityLevel, normalize: boolean | undefined): RegistryConfig {
+  return normalize === undefined ? { compatibilityLevel } : { compatibilityLevel, normalize }
+}
+
+function configUpdate(value: ConfigValue): ConfigUpdate {
+  const answer: ConfigUpdate = {}
+  if (value.compatibilityLevel !== undefined) answer.compatibility = value.compatibilityLevel
+  if (value.normalize !== undefined) answer.normalize = value.normalize
+  return answer
 }

@@ -18,6 +18,22 @@ export function identityOf(
   return JSON.stringify([schemaType, parsed.fingerprint, refs])
 }
 
+/**
+ * References as a normalized schema keeps them: sorted by subject then version (a stable sort,
+ * as Java's), the same reference once.
+ */
+export function normalizedReferences(references: readonly SchemaReference[]): SchemaReference[] {
+  const seen = new Set<string>()
+  return [...references]
+    .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version))
+    .filter((reference) => {
+      const key = JSON.stringify([reference.name, reference.subject, reference.version])
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+}
+
 export class SchemaIndex {
   readonly #state: RegistryState
   // Owned by the registry service; filled lazily as schemas are read.

@@ -32,12 +32,22 @@ export interface SchemaValue {
   deleted: boolean
 }
 
+/**
+ * A compatibility config, global or a subject's, as Confluent stores it: either part may be
+ * missing (a PUT may set only `normalize`), and what is missing is inherited from the global one.
+ */
+export interface ConfigValue {
+  compatibilityLevel?: CompatibilityLevel
+  /** Whether schemas are normalized before they are registered, looked up or checked. */
+  normalize?: boolean
+}
+
 /** One record of the log, decoded. A `null` value is a tombstone. */
 export type StoreRecord =
   | { key: SchemaKey; value: SchemaValue | null }
   | {
       key: { keytype: 'CONFIG'; subject: string | null }
-      value: { compatibilityLevel: CompatibilityLevel } | null
+      value: ConfigValue | null
     }
   | { key: { keytype: 'MODE'; subject: string | null }; value: { mode: Mode } | null }
   | {
@@ -149,10 +159,16 @@ export function decodeRecord(keyBytes: Buffer | null, valueBytes: Buffer | null)
       const subject = subjectOf(key)
       if (subject === undefined) return undefined
       if (value === null) return { key: { keytype: 'CONFIG', subject }, value: null }
-      const level = isObject(value) ? parseCompatibilityLevel(value.compatibilityLevel) : undefined
-      return level === undefined
-        ? undefined
-        : { key: { keytype: 'CONFIG', subject }, value: { compatibilityLevel: level } }
+      if (!isObject(value)) return undefined
+      // Confluent's config values carry more (aliases, rule sets...): only these two are read.
+      const config: ConfigValue = {}
+      if (value.compatibilityLevel !== undefined && value.compatibilityLevel !== null) {
+        const level = parseCompatibilityLevel(value.compatibilityLevel)
+        if (level === undefined) return undefined
+        config.compatibilityLevel = level
+      }
+      if (typeof value.normalize === 'boolean') config.normalize = value.normalize
+      return { key: { keytype: 'CONFIG', subject }, value: config }
     }
     case 'MODE': {
       const subject = subjectOf(key)

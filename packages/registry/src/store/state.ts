@@ -4,7 +4,7 @@
 
 import type { CompatibilityLevel, Mode } from '../compatibility/levels.ts'
 import type { SchemaReference, StoredSchema, SubjectVersion } from '../schema-types.ts'
-import type { StoreRecord } from './records.ts'
+import type { ConfigValue, StoreRecord } from './records.ts'
 
 export class RegistryState {
   // Owned by the store that holds this state: only its reader calls `apply`, in log order.
@@ -12,7 +12,7 @@ export class RegistryState {
   readonly #schemas = new Map<number, StoredSchema>()
   /** How many versions (soft-deleted included) use each id; a schema goes when none does. */
   readonly #usage = new Map<number, number>()
-  readonly #configs = new Map<string | null, CompatibilityLevel>()
+  readonly #configs = new Map<string | null, ConfigValue>()
   readonly #modes = new Map<string | null, Mode>()
   #maxId = 0
 
@@ -39,9 +39,9 @@ export class RegistryState {
         return
       }
       case 'CONFIG': {
-        const value = record.value as { compatibilityLevel: CompatibilityLevel } | null
+        const value = record.value as ConfigValue | null
         if (value === null) this.#configs.delete(record.key.subject)
-        else this.#configs.set(record.key.subject, value.compatibilityLevel)
+        else this.#configs.set(record.key.subject, { ...value })
         return
       }
       case 'MODE': {
@@ -139,6 +139,11 @@ export class RegistryState {
 
   /** The compatibility level set for a subject, or the global one for `null`. */
   config(subject: string | null): CompatibilityLevel | undefined {
+    return this.#configs.get(subject)?.compatibilityLevel
+  }
+
+  /** The whole config stored for a subject, or the global one for `null`. */
+  configValue(subject: string | null): Readonly<ConfigValue> | undefined {
     return this.#configs.get(subject)
   }
 

@@ -5,7 +5,7 @@ import { RegistryClient } from '../../src/client/registry-client.ts'
 import { isRegistryError } from '../../src/errors.ts'
 import { type RunningRegistry, startRegistry } from '../../src/start-registry.ts'
 import { createMemoryStore } from '../../src/store/memory-store.ts'
-import { orderV1 } from '../support/schemas.ts'
+import { equivalentSchemas, orderV1 } from '../support/schemas.ts'
 
 describe('RegistryClient', { timeout: 30_000 }, () => {
   let registry: RunningRegistry
@@ -73,6 +73,23 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     assert.equal(await client.getMode('frozen'), 'READONLY')
     assert.equal(await client.deleteMode('frozen'), 'READONLY')
     assert.equal(await client.getMode(), 'READWRITE')
+  })
+
+  it('asks for normalized schemas, by request or by config', async () => {
+    const { a, b, normalized } = equivalentSchemas.AVRO
+    const { id } = await client.register('normalized', { schema: a }, { normalize: true })
+    assert.deepEqual(await client.register('normalized', { schema: b }, { normalize: true }), { id })
+    assert.equal((await client.lookup('normalized', { schema: b }, { normalize: true })).schema, normalized)
+    assert.equal(
+      (await client.checkCompatibility('normalized', { schema: b }, { normalize: true })).compatible,
+      true,
+    )
+    assert.deepEqual(await client.updateConfig({ normalize: true }, 'configured'), { normalize: true })
+    assert.deepEqual(await client.describeConfig('configured'), {
+      compatibilityLevel: 'BACKWARD',
+      normalize: true,
+    })
+    assert.deepEqual(await client.register('configured', { schema: b }), { id })
   })
 
   it('deletes, softly then for good', async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { isRegistryError, type RegistryErrorName } from '../../src/errors.ts'
 import { RegistryService } from '../../src/service/registry-service.ts'
 import { createMemoryStore } from '../../src/store/memory-store.ts'
-import { avroOrder, orderV1 } from '../support/schemas.ts'
+import { avroOrder, equivalentSchemas, orderV1 } from '../support/schemas.ts'
 
 function given() {
   const store = createMemoryStore()
@@ -172,7 +172,7 @@ describe('RegistryService compatibility levels', () => {
     assert.equal(service.effectiveCompatibility('s'), 'FULL')
     await service.setConfig('s', 'NONE')
     assert.equal(service.effectiveCompatibility('s'), 'NONE')
-    assert.equal(await service.deleteConfig('s'), 'NONE')
+    assert.deepEqual(await service.deleteConfig('s'), { compatibilityLevel: 'NONE' })
     assert.equal(service.effectiveCompatibility('s'), 'FULL')
     await rejects(() => service.getConfig('s'), 'SUBJECT_COMPATIBILITY_NOT_CONFIGURED')
     assert.equal(service.getConfig('s', { defaultToGlobal: true }), 'FULL')
@@ -296,5 +296,116 @@ describe('RegistryService lookups', () => {
       service.listSchemas({ offset: 1, limit: 1 }).map((entry) => `${entry.subject}/${entry.version}`),
       ['orders-value/2'],
     )
+  })
+})
+
+describe('RegistryService normalize', () => {
+  const formats = Object.entries(equivalentSchemas) as [
+    keyof typeof equivalentSchemas,
+    (typeof equivalentSchemas)[keyof typeof equivalentSchemas],
+  ][]
+
+  it('registers two writings of one schema once when normalizing, as its normalized text; twice when not', async () => {
+    const { service } = given()
+    for (const [schemaType, { a, b, normalized }] of formats) {
+      const first = await service.register(`n-${schemaType}`, { schema: a, schemaType }, { normalize: true })
+      const second = await service.register(`n-${schemaType}`, { schema: b, schemaType }, { normalize: true })
+      assert.deepEqual([second.id, second.version], [first.id, first.version], schemaType)
+      assert.equal(service.getVersion(`n-${schemaType}`, 'latest').schema, normalized)
+      const plainA = await service.register(`p-${schemaType}`, { schema: a, schemaType })
+      const plainB = await service.register(`p-${schemaType}`, { schema: b, schemaType })
+      assert.notEqual(plainB.id, plainA.id, schemaType)
+      assert.deepEqual([plainA.version, plainB.version], [1, 2], schemaType)
+    }
+  })
+
+  it('looks up and checks the normalized form', async () => {
+    const { service } = given()
+    for (const [schemaType, { a, b }] of formats) {
+      const registered = await service.register(schemaType, { schema: a, schemaType }, { normalize: true })
+      assert.equal(
+        service.lookup(schemaType, { schema: b, schemaType }, { normalize: true }).id,
+        registered.id,
+      )
+      await rejects(() => service.lookup(schemaType, { schema: b, schemaType }), 'SCHEMA_NOT_FOUND')
+      const check = service.checkCompatibility(
+        schemaType,
+        'latest',
+        { schema: b, schemaType },
+        { normalize: true },
+      )
+      assert.equal(check.compatible, true)
+    }
+  })
+
+  it('normalizes when the subject config, else the global one, asks; never in IMPORT mode', async () => {
+    const { service } = given()
+    const { a, b, normalized } = equivalentSchemas.AVRO
+    await service.updateConfig('by-subject', { normalize: true })
+    await service.register('by-subject', { schema: b })
+    assert.equal(service.getVersion('by-subject', '1').schema, normalized)
+    await service.updateConfig(null, { normalize: true })
+    await service.updateConfig('opted-out', { normalize: false })
+    await service.register('opted-out', { schema: b })
+    assert.notEqual(service.getVersion('opted-out', '1').schema, normalized)
+    await service.register('global', { schema: b })
+    assert.equal(service.getVersion('global', '1').schema, normalized)
+    assert.equal(service.lookup('global', { schema: a }).version, 1)
+    await service.setMode('imported', 'IMPORT')
+    await service.register('imported', { schema: b, id: 100, version: 1 }, { normalize: true })
+    assert.notEqual(service.getVersion('imported', '1').schema, normalized)
+  })
+
+  it('keeps the references sorted by subject and version, each once', async () => {
+    const { service } = given()
+    const named = (name: string) => JSON.stringify({ type: 'record', name, namespace: 'shop', fields: [] })
+    await service.register('phone', { schema: named('Phone') })
+    await service.register('address', { schema: named('Address') })
+    const customer = JSON.stringify({
+      type: 'record',
+      name: 'Customer',
+      namespace: 'shop',
+      fields: [
+        { name: 'home', type: 'shop.Address' },
+        { name: 'phone', type: 'shop.Phone' },
+      ],
+    })
+    const phone = { name: 'shop.Phone', subject: 'phone', version: 1 }
+    const address = { name: 'shop.Address', subject: 'address', version: 1 }
+    await service.register(
+      'customer',
+      { schema: customer, references: [phone, address, phone] },
+      { normalize: true },
+    )
+    assert.deepEqual(service.getVersion('customer', '1').references, [address, phone])
+  })
+
+  it('merges config updates, answers configs with normalize, and deletes them whole', async () => {
+    const { service } = given()
+    assert.deepEqual(await service.updateConfig(null, { compatibility: 'full' }), { compatibility: 'FULL' })
+    assert.deepEqual(await service.updateConfig(null, { normalize: true }), {
+      compatibility: 'FULL',
+      normalize: true,
+    })
+    assert.deepEqual(service.config(null), { compatibilityLevel: 'FULL', normalize: true })
+    // A subject config with only normalize takes its level from the global one.
+    assert.deepEqual(await service.updateConfig('s', { normalize: false }), { normalize: false })
+    assert.deepEqual(service.config('s'), { compatibilityLevel: 'FULL', normalize: false })
+    assert.equal(service.effectiveNormalize('s'), false)
+    assert.deepEqual(service.config('t', { defaultToGlobal: true }), {
+      compatibilityLevel: 'FULL',
+      normalize: true,
+    })
+    await rejects(() => service.config('t'), 'SUBJECT_COMPATIBILITY_NOT_CONFIGURED')
+    assert.deepEqual(await service.deleteConfig('s'), { compatibilityLevel: 'FULL', normalize: false })
+    assert.equal(service.effectiveNormalize('s'), true)
+    await rejects(
+      service.updateConfig(null, { normalize: 'yes' }),
+      'UNPROCESSABLE_ENTITY',
+      /'normalize' must be a boolean/,
+    )
+    await rejects(service.updateConfig(null, {}), 'INVALID_COMPATIBILITY_LEVEL')
+    assert.deepEqual(await service.deleteConfig(null), { compatibilityLevel: 'FULL', normalize: true })
+    assert.deepEqual(service.config(null), { compatibilityLevel: 'BACKWARD' })
   })
 })

@@ -66,6 +66,11 @@ describe('records of the _schemas topic', () => {
   it('reads what it writes, tombstones included', () => {
     const records = [
       { key: { keytype: 'CONFIG' as const, subject: 'x' }, value: { compatibilityLevel: 'FULL' as const } },
+      {
+        key: { keytype: 'CONFIG' as const, subject: null },
+        value: { compatibilityLevel: 'NONE' as const, normalize: true },
+      },
+      { key: { keytype: 'CONFIG' as const, subject: 'y' }, value: { normalize: false } },
       { key: { keytype: 'MODE' as const, subject: null }, value: { mode: 'READONLY' as const } },
       { key: { keytype: 'DELETE_SUBJECT' as const, subject: 'x' }, value: { subject: 'x', version: 3 } },
       { key: { keytype: 'SCHEMA' as const, subject: 'x', version: 3 }, value: null },
@@ -101,6 +106,12 @@ describe('records of the _schemas topic', () => {
       key: { keytype: 'CONFIG', subject: null },
       value: { compatibilityLevel: 'BACKWARD_TRANSITIVE' },
     })
+    // Confluent writes a PUT of `{"normalize": true}` alone as a config without a level.
+    const normalizeOnly = decodeRecord(
+      Buffer.from('{"keytype":"CONFIG","subject":"s","magic":0}'),
+      Buffer.from('{"normalize":true,"validateFields":false}'),
+    )
+    assert.deepEqual(normalizeOnly, { key: { keytype: 'CONFIG', subject: 's' }, value: { normalize: true } })
   })
 
   it('skips records it does not understand', () => {

@@ -8,7 +8,9 @@ export function compatibilityRoutes({ service }: RouteContext): Routes {
   const check = async (request: Parameters<typeof params>[0]) => {
     const { subject, version } = params(request)
     const body = readSchemaBody(request.body)
-    const result = service.checkCompatibility(subject, version, body)
+    const result = service.checkCompatibility(subject, version, body, {
+      normalize: flag(request.query, 'normalize'),
+    })
     return flag(request.query, 'verbose')
       ? { is_compatible: result.compatible, messages: result.messages }
       : { is_compatible: result.compatible }

@@ -1,4 +1,5 @@
-// /config and /mode: compatibility levels and modes, global and per subject.
+// /config and /mode: compatibility levels (and whether schemas are normalized) and modes, global
+// and per subject.
 
 import type { FastifyRequest } from 'fastify'
 import { flag, requireObject } from '../body.ts'
@@ -10,21 +11,21 @@ function subjectOf(request: FastifyRequest): string | null {
 
 export function configRoutes({ service, write }: RouteContext): Routes {
   const config: Partial<Record<Method, Handler>> = {
-    GET: async (request) => ({
-      compatibilityLevel: service.getConfig(subjectOf(request), {
-        defaultToGlobal: flag(request.query, 'defaultToGlobal'),
-      }),
-    }),
+    GET: async (request) =>
+      service.config(subjectOf(request), { defaultToGlobal: flag(request.query, 'defaultToGlobal') }),
     PUT: async (request, reply) => {
       const body = requireObject(request.body)
       // Confluent reads `compatibility`; some clients send the name GET answers with.
-      const value = body.compatibility ?? body.compatibilityLevel
-      const outcome = await write(request, reply, () => service.setConfig(subjectOf(request), value))
-      return outcome.local ? { compatibility: outcome.value } : reply
+      const update = {
+        compatibility: body.compatibility ?? body.compatibilityLevel,
+        normalize: body.normalize,
+      }
+      const outcome = await write(request, reply, () => service.updateConfig(subjectOf(request), update))
+      return outcome.local ? outcome.value : reply
     },
     DELETE: async (request, reply) => {
       const outcome = await write(request, reply, () => service.deleteConfig(subjectOf(request)))
-      return outcome.local ? { compatibilityLevel: outcome.value } : reply
+      return outcome.local ? outcome.value : reply
     },
   }
   const mode: Partial<Record<Method, Handler>> = {

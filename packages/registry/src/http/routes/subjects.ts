@@ -20,6 +20,7 @@ export function subjectRoutes({ service, write }: RouteContext): Routes {
         const body = readSchemaBody(request.body)
         const found = service.lookup(params(request).subject, body, {
           deleted: flag(request.query, 'deleted'),
+          normalize: flag(request.query, 'normalize'),
         })
         return versionBody(found)
       },
@@ -39,7 +40,8 @@ export function subjectRoutes({ service, write }: RouteContext): Routes {
       POST: async (request, reply) => {
         const subject = params(request).subject
         const body = readSchemaBody(request.body)
-        const outcome = await write(request, reply, () => service.register(subject, body))
+        const normalize = flag(request.query, 'normalize')
+        const outcome = await write(request, reply, () => service.register(subject, body, { normalize }))
         return outcome.local ? { id: outcome.value.id } : reply
       },
     },
