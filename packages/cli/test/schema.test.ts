@@ -66,6 +66,9 @@ const FILES: Record<string, string> = {
   'payment-string.proto':
     'syntax = "proto3";\npackage shop;\n\nmessage Payment {\n  string id = 1;\n  string amount = 2;\n}\n',
   'broken.proto': 'syntax = "proto3";\nmessage {\n',
+  // payment-v1.proto written differently: fields out of order, a comment, other spacing.
+  'payment-v1-reordered.proto':
+    'syntax = "proto3";\npackage shop;\n// money\nmessage Payment {\n    int64 amount = 2;\n    string id = 1;\n}\n',
 }
 
 const file = (name: string) => join(dir, name)
@@ -109,6 +112,39 @@ after(async () => {
 })
 
 describe('runnel schema', { concurrency: true }, () => {
+  test('--normalize: an equivalent schema written differently is the one already registered', async () => {
+    const first = JSON.parse(
+      ok(await schema('register', 'normalized-value', file('payment-v1.proto'), '--normalize', '--json'))
+        .stdout,
+    )
+    const same = JSON.parse(
+      ok(
+        await schema(
+          'register',
+          'normalized-value',
+          file('payment-v1-reordered.proto'),
+          '--normalize',
+          '--json',
+        ),
+      ).stdout,
+    )
+    assert.deepEqual(
+      [same.id, same.version, same.alreadyRegistered],
+      [first.id, 1, true],
+      'normalized, the reordered file is the registered schema',
+    )
+    const plain = JSON.parse(
+      ok(await schema('register', 'normalized-value', file('payment-v1-reordered.proto'), '--json')).stdout,
+    )
+    assert.deepEqual(
+      [plain.version, plain.alreadyRegistered],
+      [2, false],
+      'without --normalize it is new text',
+    )
+    const checked = ok(await schema('check', 'normalized-value', file('payment-v2.proto'), '--normalize'))
+    assert.equal(checked.stdout, 'compatible with normalized-value (BACKWARD)\n')
+  })
+
   test('Avro: register, again (same id), check compatible and not, a refused register, get, list', async () => {
     const first = ok(await schema('register', 'orders-value', file('order-v1.avsc'), '--json'))
     const { id, version } = JSON.parse(first.stdout)

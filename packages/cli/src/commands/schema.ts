@@ -208,13 +208,30 @@ const SCHEMA_FILE_OPTIONS = [
   '                                      (version a number or latest); repeatable. name is how',
   '                                      the schema refers to it: an Avro full name, a JSON',
   '                                      Schema $ref, a Protobuf import path',
+  '  --normalize                         have the registry normalize the schema first (?normalize=true),',
+  '                                      so an equivalent schema written differently matches',
 ]
 
 /** The file and flags a schema comes from, checked before anything is loaded or sent. */
-async function schemaArgs(file: string, values: { type?: string; reference?: string[] }) {
+async function schemaArgs(
+  file: string,
+  values: { type?: string; reference?: string[]; normalize?: boolean },
+) {
   const references = (values.reference ?? []).map(referenceFlag)
-  return { file, references, schemaType: await schemaTypeFor(file, values.type) }
+  return {
+    file,
+    references,
+    schemaType: await schemaTypeFor(file, values.type),
+    normalize: values.normalize === true,
+  }
 }
+
+/** The options of schemaArgs, for parse(). */
+const schemaFileOptions = {
+  type: { type: 'string' },
+  reference: { type: 'string', multiple: true },
+  normalize: { type: 'boolean' },
+} as const
 
 /** Reads the file named on the command line, with its references resolved. */
 async function readSchemaArgs(
@@ -238,9 +255,9 @@ async function readSchemaArgs(
 }
 
 /** The live version of `subject` holding this schema, if any. */
-async function lookup(client: RegistryClient, subject: string, input: SchemaInput) {
+async function lookup(client: RegistryClient, subject: string, input: SchemaInput, normalize: boolean) {
   try {
-    return await client.lookup(subject, input)
+    return await client.lookup(subject, input, { normalize })
   } catch (err) {
     if (answered(err, 40401) || answered(err, 40403)) return undefined
     throw err
@@ -252,9 +269,10 @@ async function reasonsFor(
   client: RegistryClient,
   subject: string,
   input: SchemaInput,
+  normalize: boolean,
   version?: number | 'latest',
 ): Promise<{ compatible: boolean; reasons: CompatibilityReason[]; messages: string[]; level?: string }> {
-  const answer = await client.checkCompatibility(subject, input, version === undefined ? {} : { version })
+  const answer = await client.checkCompatibility(subject, input, { normalize, version })
   const parsed = parseCompatibilityMessages(answer.messages)
   const reasons = parsed.reasons.map((r) =>
     r.version === undefined && typeof version === 'number' ? { ...r, version } : r,
@@ -276,15 +294,7 @@ const REGISTER_HELP = help(
 )
 
 async function register(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      ...registryOptions,
-      type: { type: 'string' },
-      reference: { type: 'string', multiple: true },
-    },
-    true,
-  )
+  const { values, positionals } = parse(args, { ...registryOptions, ...schemaFileOptions }, true)
   if (values.help) {
     print(REGISTER_HELP)
     return 0
@@ -300,16 +310,17 @@ async function register(args: string[]): Promise<number> {
   const client = await clientFor(target)
   const input = await readSchemaArgs(client, target, source)
   const result = await withRegistry(target, { subject, file }, async () => {
-    const existing = await lookup(client, subject, input)
+    const normalize = source.normalize
+    const existing = await lookup(client, subject, input, normalize)
     if (existing) return { subject, version: existing.version, id: existing.id, alreadyRegistered: true }
     let id: number
     try {
-      ;({ id } = await client.register(subject, input))
+      ;({ id } = await client.register(subject, input, { normalize }))
     } catch (err) {
-      if (answered(err, 409)) throw await incompatible(client, subject, file, input, err)
+      if (answered(err, 409)) throw await incompatible(client, subject, file, input, normalize, err)
       throw err
     }
-    const registered = await client.lookup(subject, input)
+    const registered = await client.lookup(subject, input, { normalize })
     return { subject, version: registered.version, id, alreadyRegistered: false }
   })
   if (values.json) printJson({ ...result, schemaType: input.schemaType })
@@ -337,10 +348,11 @@ async function incompatible(
   subject: string,
   file: string,
   input: SchemaInput,
+  normalize: boolean,
   refused: unknown,
 ): Promise<unknown> {
   try {
-    const check = await reasonsFor(client, subject, input)
+    const check = await reasonsFor(client, subject, input, normalize)
     const level = check.level ?? (await client.getConfig(subject, { defaultToGlobal: true }))
     return new CliError(
       CliErrorCode.RUNNEL_CLI_INCOMPATIBLE_SCHEMA,
@@ -369,12 +381,7 @@ A subject that does not exist yet accepts any valid schema.`,
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    {
-      ...registryOptions,
-      version: { type: 'string' },
-      type: { type: 'string' },
-      reference: { type: 'string', multiple: true },
-    },
+    { ...registryOptions, version: { type: 'string' }, ...schemaFileOptions },
     true,
   )
   if (values.help) {
@@ -403,15 +410,17 @@ async function check(args: string[]): Promise<number> {
     ])
     if (versions.length === 0) {
       // Nothing to be compatible with; the check still makes the registry parse the schema.
-      await client.checkCompatibility(subject, input).catch((err: unknown) => {
-        if (!answered(err, 40401)) throw err
-      })
+      await client
+        .checkCompatibility(subject, input, { normalize: source.normalize })
+        .catch((err: unknown) => {
+          if (!answered(err, 40401)) throw err
+        })
       return { subjectExists: false, level, compatible: true, reasons: [], messages: [] }
     }
     const checks =
       version === 'all'
-        ? await mapLimit(versions, 4, (v) => reasonsFor(client, subject, input, v))
-        : [await reasonsFor(client, subject, input, version)]
+        ? await mapLimit(versions, 4, (v) => reasonsFor(client, subject, input, source.normalize, v))
+        : [await reasonsFor(client, subject, input, source.normalize, version)]
     return {
       subjectExists: true,
       level,
