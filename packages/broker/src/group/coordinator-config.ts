@@ -1,6 +1,7 @@
 // The group coordinator's settings, read from the broker's configs under Kafka's names
 // (`startBroker({ brokerConfigs: { 'group.initial.rebalance.delay.ms': '0' } })`), with
 // Kafka's defaults.
+import { wholeNumberSettings } from '../config/whole-number-settings.ts'
 
 export interface CoordinatorConfig {
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: the session timeouts a JoinGroup may ask for. */
@@ -36,14 +37,7 @@ const DEFAULTS: Readonly<Record<string, number>> = {
 
 /** Throws RangeError for a setting that is not a whole number in range (a startup mistake). */
 export function coordinatorConfig(brokerConfigs: Readonly<Record<string, string>>): CoordinatorConfig {
-  const get = (name: string, min: number): number => {
-    const raw = brokerConfigs[name]
-    if (raw === undefined) return DEFAULTS[name]
-    const n = Number(raw.trim())
-    if (!Number.isSafeInteger(n) || n < min)
-      throw new RangeError(`${name} must be a whole number >= ${min}, got "${raw}"`)
-    return n
-  }
+  const get = wholeNumberSettings(brokerConfigs, DEFAULTS)
   const minSession = get('group.min.session.timeout.ms', 1)
   const maxSession = get('group.max.session.timeout.ms', minSession)
   return {

@@ -2,6 +2,7 @@
 // under Kafka's names (`startBroker({ brokerConfigs: { 'transaction.max.timeout.ms': '60000' } })`)
 // with Kafka's defaults. One setting is Runnel's own: how often producer state is snapshotted
 // (Kafka snapshots when a segment rolls; this broker snapshots on a timer, see producer-states.ts).
+import { wholeNumberSettings } from '../config/whole-number-settings.ts'
 
 export interface TransactionConfig {
   /** transaction.max.timeout.ms: the largest transaction.timeout.ms InitProducerId accepts. */
@@ -35,14 +36,7 @@ const DEFAULTS: Readonly<Record<string, number>> = {
 
 /** Throws RangeError for a setting that is not a whole number in range (a startup mistake). */
 export function transactionConfig(brokerConfigs: Readonly<Record<string, string>>): TransactionConfig {
-  const get = (name: string, min: number): number => {
-    const raw = brokerConfigs[name]
-    if (raw === undefined) return DEFAULTS[name]
-    const n = Number(raw.trim())
-    if (!Number.isSafeInteger(n) || n < min)
-      throw new RangeError(`${name} must be a whole number >= ${min}, got "${raw}"`)
-    return n
-  }
+  const get = wholeNumberSettings(brokerConfigs, DEFAULTS)
   return {
     maxTimeoutMs: get('transaction.max.timeout.ms', 1),
     abortTimedOutIntervalMs: get('transaction.abort.timed.out.transaction.cleanup.interval.ms', 1),
