@@ -21,6 +21,7 @@
 //   v5 drops the retention time; v6 adds the leader epoch; v7 group.instance.id; v8 is
 //   flexible; v9 renames the generation "generation id or member epoch" (KIP-848); for a
 //   classic group it is the generation.
+import { commitTopics } from './commit-partitions.ts'
 import { registerHandler } from './registry.ts'
 
 export const offsetCommit = registerHandler({
@@ -36,15 +37,7 @@ export const offsetCommit = registerHandler({
       memberId: request.memberId ?? '',
       groupInstanceId: version >= 7 ? (request.groupInstanceId ?? null) : null,
       retentionTimeMs: version <= 4 ? Number(request.retentionTimeMs ?? -1n) : -1,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          committedOffset: p.committedOffset,
-          committedLeaderEpoch: version >= 6 ? (p.committedLeaderEpoch ?? -1) : -1,
-          committedMetadata: p.committedMetadata,
-        })),
-      })),
+      topics: commitTopics(request.topics, version >= 6),
     })
     return { throttleTimeMs: 0, topics }
   },

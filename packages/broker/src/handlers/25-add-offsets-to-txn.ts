@@ -12,10 +12,8 @@
 // - kafkajs and librdkafka send v0-v1, platformatic up to v4. v2 adds PRODUCER_FENCED, which
 //   v0-v1 get as INVALID_PRODUCER_EPOCH; v3 is flexible; v4 allows TRANSACTION_ABORTABLE, never
 //   returned here.
-import { ErrorCode } from '@runnel/protocol'
 import { registerHandler } from './registry.ts'
-
-const PRODUCER_FENCED_FROM_VERSION = 2
+import { fencedForVersion } from './txn-errors.ts'
 
 export const addOffsetsToTxn = registerHandler({
   apiKey: 25,
@@ -29,10 +27,6 @@ export const addOffsetsToTxn = registerHandler({
       request.producerEpoch,
       request.groupId,
     )
-    const errorCode =
-      error === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < PRODUCER_FENCED_FROM_VERSION
-        ? ErrorCode.INVALID_PRODUCER_EPOCH
-        : error
-    return { throttleTimeMs: 0, errorCode }
+    return { throttleTimeMs: 0, errorCode: fencedForVersion(error, ctx.header.apiVersion) }
   },
 })

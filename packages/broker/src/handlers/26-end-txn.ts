@@ -18,10 +18,8 @@
 // - kafkajs v0-v1, librdkafka v0-v1, platformatic v3-v4. v2 adds PRODUCER_FENCED, which v0-v1
 //   get as INVALID_PRODUCER_EPOCH; v3 is flexible; v4 allows TRANSACTION_ABORTABLE (never
 //   returned here).
-import { ErrorCode } from '@runnel/protocol'
 import { registerHandler } from './registry.ts'
-
-const PRODUCER_FENCED_FROM_VERSION = 2
+import { fencedForVersion } from './txn-errors.ts'
 
 export const endTxn = registerHandler({
   apiKey: 26,
@@ -35,10 +33,6 @@ export const endTxn = registerHandler({
       request.producerEpoch,
       request.committed,
     )
-    const errorCode =
-      error === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < PRODUCER_FENCED_FROM_VERSION
-        ? ErrorCode.INVALID_PRODUCER_EPOCH
-        : error
-    return { throttleTimeMs: 0, errorCode }
+    return { throttleTimeMs: 0, errorCode: fencedForVersion(error, ctx.header.apiVersion) }
   },
 })

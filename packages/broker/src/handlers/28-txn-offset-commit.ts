@@ -18,6 +18,7 @@
 // - kafkajs v0-v1, librdkafka v0-v3, platformatic v3-v4. v2 adds the leader epoch; v3 is
 //   flexible and adds member id, group instance id and generation; v4 allows
 //   TRANSACTION_ABORTABLE (never returned here).
+import { commitTopics } from './commit-partitions.ts'
 import { registerHandler } from './registry.ts'
 
 export const txnOffsetCommit = registerHandler({
@@ -35,15 +36,7 @@ export const txnOffsetCommit = registerHandler({
       generationId: version >= 3 ? (request.generationId ?? -1) : -1,
       memberId: version >= 3 ? (request.memberId ?? '') : '',
       groupInstanceId: version >= 3 ? (request.groupInstanceId ?? null) : null,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          committedOffset: p.committedOffset,
-          committedLeaderEpoch: version >= 2 ? (p.committedLeaderEpoch ?? -1) : -1,
-          committedMetadata: p.committedMetadata,
-        })),
-      })),
+      topics: commitTopics(request.topics, version >= 2),
     })
     return { throttleTimeMs: 0, topics }
   },
