@@ -5,12 +5,13 @@ import type { Admin as KafkaJsAdmin } from 'kafkajs'
 import {
   type AdminTestBroker,
   confluentAdmin,
-  kafkajsAdmin,
-  platformaticAdmin,
+  type platformaticAdmin,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
@@ -30,17 +31,15 @@ const topic = (
 describe('CreateTopics', () => {
   let broker: AdminTestBroker
   let kafkajs: KafkaJsAdmin
-  const platformatic = () => platformaticAdmin(broker.bootstrap)
 
   before(async () => {
     // A broker-level default, so configs can come from three sources.
-    broker = await startAdminBroker({ numPartitions: 2, brokerConfigs: { 'log.retention.ms': '3600000' } })
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs({
+      numPartitions: 2,
+      brokerConfigs: { 'log.retention.ms': '3600000' },
+    }))
   })
-  after(async () => {
-    await kafkajs?.disconnect()
-    await broker?.dispose()
-  })
+  after(() => stopAdminBroker(broker, kafkajs))
 
   describe('kafkajs (v3)', () => {
     test('creates a topic with its partitions and config overrides', async () => {
@@ -101,8 +100,7 @@ describe('CreateTopics', () => {
 
   describe('@platformatic/kafka (v7)', () => {
     test('returns the topic id, counts and every config with its value', async () => {
-      const admin = platformatic()
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         const [created] = await admin.createTopics({
           topics: ['pl-payments'],
           partitions: 4,
@@ -117,9 +115,7 @@ describe('CreateTopics', () => {
         assert.equal(created.configuration['segment.bytes'], '1048576')
         assert.equal(created.configuration['retention.ms'], '3600000', 'the broker-level default')
         assert.equal(created.configuration['cleanup.policy'], 'delete', "Kafka's default")
-      } finally {
-        await admin.close()
-      }
+      })
     })
 
     const cases: [
@@ -167,13 +163,10 @@ describe('CreateTopics', () => {
     ]
     for (const [what, options, errorId, message] of cases) {
       test(`${what} is ${errorId}`, async () => {
-        const admin = platformatic()
-        try {
+        await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
           const err = await rejection(admin.createTopics(options))
           assert.deepEqual(platformaticErrors(err), [[errorId, message]])
-        } finally {
-          await admin.close()
-        }
+        })
       })
     }
   })

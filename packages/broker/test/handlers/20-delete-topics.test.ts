@@ -4,12 +4,13 @@ import type { Admin as KafkaJsAdmin } from 'kafkajs'
 import {
   type AdminTestBroker,
   confluentAdmin,
-  kafkajsAdmin,
-  platformaticAdmin,
+  createTopic,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
@@ -20,21 +21,14 @@ describe('DeleteTopics', () => {
   let kafkajs: KafkaJsAdmin
 
   const create = async (...names: string[]) => {
-    for (const name of names) {
-      const outcome = await broker.broker.topics.create({ name, numPartitions: 2, replicationFactor: 1 })
-      assert.ok(outcome.ok, `create ${name}`)
-    }
+    for (const name of names) await createTopic(broker, name, 2)
   }
   const exists = (name: string) => broker.broker.topics.get(name) !== undefined
 
   before(async () => {
-    broker = await startAdminBroker()
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
   })
-  after(async () => {
-    await kafkajs?.disconnect()
-    await broker?.dispose()
-  })
+  after(() => stopAdminBroker(broker, kafkajs))
 
   test('kafkajs (v1) deletes topics by name; a recreated topic gets a new id', async () => {
     await create('kj-a', 'kj-b')
@@ -57,17 +51,14 @@ describe('DeleteTopics', () => {
 
   test('@platformatic/kafka (v6) deletes by name and reports an unknown one with its message', async () => {
     await create('pl-a')
-    const admin = platformaticAdmin(broker.bootstrap)
-    try {
+    await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
       await admin.deleteTopics({ topics: ['pl-a'] })
       assert.equal(exists('pl-a'), false)
       const err = await rejection(admin.deleteTopics({ topics: ['pl-a'] }))
       assert.deepEqual(platformaticErrors(err), [
         ['UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.'],
       ])
-    } finally {
-      await admin.close()
-    }
+    })
   })
 
   describe('v6 by topic id (raw)', () => {

@@ -9,13 +9,14 @@ import { Kafka, type Admin as KafkaJsAdmin, logLevel, type Producer } from 'kafk
 import { startBroker } from '../../src/index.ts'
 import {
   type AdminTestBroker,
-  kafkajsAdmin,
+  createTopic,
   kafkajsError,
-  platformaticAdmin,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 const run = promisify(execFile)
@@ -56,13 +57,7 @@ describe('DeleteRecords', () => {
 
   /** Creates a topic and writes `count` keyed records to partition 0, one batch each (compacted topics refuse keyless ones). */
   const createWith = async (name: string, count: number, configs: Record<string, string> = {}) => {
-    const outcome = await broker.broker.topics.create({
-      name,
-      numPartitions: 2,
-      replicationFactor: 1,
-      configs,
-    })
-    assert.ok(outcome.ok, `create ${name}`)
+    await createTopic(broker, name, 2, configs)
     for (let i = 0; i < count; i++)
       await producer.send({ topic: name, messages: [{ partition: 0, key: `k${i}`, value: `record ${i}` }] })
   }
@@ -70,15 +65,13 @@ describe('DeleteRecords', () => {
     broker.broker.topics.partition(name, partition)?.logStartOffset
 
   before(async () => {
-    broker = await startAdminBroker()
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
     producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer()
     await producer.connect()
   })
   after(async () => {
     await producer?.disconnect()
-    await kafkajs?.disconnect()
-    await broker?.dispose()
+    await stopAdminBroker(broker, kafkajs)
   })
 
   test('kafkajs (v1): records below the offset are gone for consumers; ListOffsets shows the new start', async () => {
@@ -114,8 +107,7 @@ describe('DeleteRecords', () => {
   describe('@platformatic/kafka (v2)', () => {
     test('returns the new low watermark; -1 means the high watermark; an offset below the start changes nothing', async () => {
       await createWith('pl-trim', 6)
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         const trim = async (offset: bigint) => {
           const [topic] = await admin.deleteRecords({
             topics: [{ name: 'pl-trim', partitions: [{ partition: 0, offset }] }],
@@ -130,15 +122,12 @@ describe('DeleteRecords', () => {
         // The log goes on from there.
         await producer.send({ topic: 'pl-trim', messages: [{ partition: 0, value: 'after' }] })
         assert.deepEqual(await offsetsFromBeginning(broker.bootstrap, 'pl-trim', 0), [6])
-      } finally {
-        await admin.close()
-      }
+      })
     })
 
     test('a compacted topic is POLICY_VIOLATION', async () => {
       await createWith('pl-compact', 2, { 'cleanup.policy': 'compact' })
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         const err = await rejection(
           admin.deleteRecords({
             topics: [{ name: 'pl-compact', partitions: [{ partition: 0, offset: 1n }] }],
@@ -146,9 +135,7 @@ describe('DeleteRecords', () => {
         )
         assert.deepEqual(platformaticErrors(err), [['POLICY_VIOLATION', null]])
         assert.equal(logStart('pl-compact'), 0)
-      } finally {
-        await admin.close()
-      }
+      })
     })
   })
 

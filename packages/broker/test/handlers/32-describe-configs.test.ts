@@ -5,13 +5,14 @@ import { topicConfigDefs } from '../../src/index.ts'
 import {
   type AdminTestBroker,
   confluentAdmin,
-  kafkajsAdmin,
+  createTopic,
   kafkajsError,
-  platformaticAdmin,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 // DescribeConfigs' ConfigSource values.
@@ -24,23 +25,13 @@ describe('DescribeConfigs', () => {
   let kafkajs: KafkaJsAdmin
 
   before(async () => {
-    broker = await startAdminBroker({
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs({
       numPartitions: 3,
       brokerConfigs: { 'log.retention.ms': '7200000', 'message.max.bytes': '2000000' },
-    })
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
-    const outcome = await broker.broker.topics.create({
-      name: 'dc-topic',
-      numPartitions: 1,
-      replicationFactor: 1,
-      configs: { 'retention.ms': '60000' },
-    })
-    assert.ok(outcome.ok)
+    }))
+    await createTopic(broker, 'dc-topic', 1, { 'retention.ms': '60000' })
   })
-  after(async () => {
-    await kafkajs?.disconnect()
-    await broker?.dispose()
-  })
+  after(() => stopAdminBroker(broker, kafkajs))
 
   describe('kafkajs (v2)', () => {
     test('a topic: every config, its source and its synonyms', async () => {
@@ -140,8 +131,7 @@ describe('DescribeConfigs', () => {
 
   describe('@platformatic/kafka (v4)', () => {
     test('includeDocumentation adds each config type and documentation', async () => {
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         const [withDocs] = await admin.describeConfigs({
           resources: [
             {
@@ -167,14 +157,11 @@ describe('DescribeConfigs', () => {
           resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['cleanup.policy'] }],
         })
         assert.equal(withoutDocs.configs[0].documentation, null)
-      } finally {
-        await admin.close()
-      }
+      })
     })
 
     test('an illegal topic name is INVALID_TOPIC_EXCEPTION with the reason', async () => {
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         const err = await rejection(
           admin.describeConfigs({
             resources: [{ resourceType: 2, resourceName: 'a'.repeat(250), configurationKeys: [] }],
@@ -186,9 +173,7 @@ describe('DescribeConfigs', () => {
             `Topic name is illegal, it can't be longer than 249 characters, topic name: ${'a'.repeat(250)}`,
           ],
         ])
-      } finally {
-        await admin.close()
-      }
+      })
     })
   })
 

@@ -9,13 +9,14 @@ import { startBroker } from '../../src/index.ts'
 import {
   type AdminTestBroker,
   confluentAdmin,
-  kafkajsAdmin,
+  createTopic,
   kafkajsError,
-  platformaticAdmin,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 const NOT_SUPPORTED =
@@ -25,25 +26,13 @@ describe('AlterConfigs', () => {
   let broker: AdminTestBroker
   let kafkajs: KafkaJsAdmin
 
-  const create = async (name: string, configs: Record<string, string> = {}) => {
-    const outcome = await broker.broker.topics.create({
-      name,
-      numPartitions: 1,
-      replicationFactor: 1,
-      configs,
-    })
-    assert.ok(outcome.ok, `create ${name}`)
-  }
+  const create = (name: string, configs: Record<string, string> = {}) => createTopic(broker, name, 1, configs)
   const overrides = (name: string) => broker.broker.topics.get(name)?.overrides
 
   before(async () => {
-    broker = await startAdminBroker()
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
   })
-  after(async () => {
-    await kafkajs?.disconnect()
-    await broker?.dispose()
-  })
+  after(() => stopAdminBroker(broker, kafkajs))
 
   describe('kafkajs (v1)', () => {
     test('replaces the overrides: a config left out returns to its default', async () => {
@@ -112,8 +101,7 @@ describe('AlterConfigs', () => {
   describe('@platformatic/kafka (v2)', () => {
     test('sets overrides, and the messages of refused resources say why', async () => {
       await create('pl-alter')
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         await admin.alterConfigs({
           resources: [
             {
@@ -155,9 +143,7 @@ describe('AlterConfigs', () => {
           [['UNKNOWN_TOPIC_OR_PARTITION', "The topic 'pl-nowhere' does not exist."]],
         )
         assert.deepEqual(overrides('pl-alter'), { 'segment.ms': '3600000' }, 'refusals change nothing')
-      } finally {
-        await admin.close()
-      }
+      })
     })
   })
 

@@ -4,33 +4,27 @@ import type { Admin as KafkaJsAdmin } from 'kafkajs'
 import {
   type AdminTestBroker,
   confluentAdmin,
-  kafkajsAdmin,
+  createTopic,
   kafkajsError,
-  platformaticAdmin,
   platformaticErrors,
   rawRequest,
   rejection,
-  startAdminBroker,
+  startAdminBrokerAndKafkajs,
+  stopAdminBroker,
+  withPlatformaticAdmin,
 } from './admin-helpers.ts'
 
 describe('CreatePartitions', () => {
   let broker: AdminTestBroker
   let kafkajs: KafkaJsAdmin
 
-  const create = async (name: string, numPartitions: number) => {
-    const outcome = await broker.broker.topics.create({ name, numPartitions, replicationFactor: 1 })
-    assert.ok(outcome.ok, `create ${name}`)
-  }
+  const create = (name: string, numPartitions: number) => createTopic(broker, name, numPartitions)
   const partitionCount = (name: string) => broker.broker.topics.get(name)?.partitions.length
 
   before(async () => {
-    broker = await startAdminBroker()
-    kafkajs = await kafkajsAdmin(broker.bootstrap)
+    ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
   })
-  after(async () => {
-    await kafkajs?.disconnect()
-    await broker?.dispose()
-  })
+  after(() => stopAdminBroker(broker, kafkajs))
 
   test('kafkajs (v1) raises the count, and Metadata shows the new partitions led by this node', async () => {
     await create('kj-grow', 2)
@@ -57,15 +51,12 @@ describe('CreatePartitions', () => {
   describe('@platformatic/kafka (v3)', () => {
     test('validateOnly changes nothing; without it the count rises', async () => {
       await create('pl-grow', 1)
-      const admin = platformaticAdmin(broker.bootstrap)
-      try {
+      await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
         await admin.createPartitions({ topics: [{ name: 'pl-grow', count: 3 }], validateOnly: true })
         assert.equal(partitionCount('pl-grow'), 1)
         await admin.createPartitions({ topics: [{ name: 'pl-grow', count: 3 }] })
         assert.equal(partitionCount('pl-grow'), 3)
-      } finally {
-        await admin.close()
-      }
+      })
     })
 
     const cases: [
@@ -108,14 +99,11 @@ describe('CreatePartitions', () => {
     before(() => create('pl-fixed', 3))
     for (const [what, topic, errorId, message] of cases) {
       test(`${what} is ${errorId}`, async () => {
-        const admin = platformaticAdmin(broker.bootstrap)
-        try {
+        await withPlatformaticAdmin(broker.bootstrap, async (admin) => {
           const err = await rejection(admin.createPartitions({ topics: [topic] }))
           assert.deepEqual(platformaticErrors(err), [[errorId, message]])
           assert.equal(partitionCount('pl-fixed') ?? 3, 3)
-        } finally {
-          await admin.close()
-        }
+        })
       })
     }
   })

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { Admin, ConfigResourceTypeValue, IncrementalAlterConfigsOptions } from '@platformatic/kafka'
 import {
   type AdminTestBroker,
+  createTopic,
   platformaticAdmin,
   platformaticErrors,
   rawRequest,
@@ -23,15 +24,7 @@ describe('IncrementalAlterConfigs', () => {
   let broker: AdminTestBroker
   let admin: Admin
 
-  const create = async (name: string, configs: Record<string, string> = {}) => {
-    const outcome = await broker.broker.topics.create({
-      name,
-      numPartitions: 1,
-      replicationFactor: 1,
-      configs,
-    })
-    assert.ok(outcome.ok, `create ${name}`)
-  }
+  const create = (name: string, configs: Record<string, string> = {}) => createTopic(broker, name, 1, configs)
   const overrides = (name: string) => broker.broker.topics.get(name)?.overrides
   const alter = (
     resourceName: string,

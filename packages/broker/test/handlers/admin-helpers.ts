@@ -1,5 +1,6 @@
 // Shared by the admin handler tests: a real broker in this process, the three third-party admin
 // clients pointed at it, and a raw one-request connection for versions no client sends.
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
@@ -52,6 +53,49 @@ export async function kafkajsAdmin(bootstrap: string): Promise<KafkaJsAdmin> {
 
 export function platformaticAdmin(bootstrap: string): Admin {
   return new Admin({ clientId: 'runnel-admin-test', bootstrapBrokers: [bootstrap], retries: 0 })
+}
+
+/** Runs `use` with a fresh @platformatic/kafka admin, closed afterwards whatever happens. */
+export async function withPlatformaticAdmin<T>(
+  bootstrap: string,
+  use: (admin: Admin) => Promise<T>,
+): Promise<T> {
+  const admin = platformaticAdmin(bootstrap)
+  try {
+    return await use(admin)
+  } finally {
+    await admin.close()
+  }
+}
+
+/** What most admin test files start in before(): a broker and a kafkajs admin connected to it. */
+export async function startAdminBrokerAndKafkajs(
+  options: Omit<BrokerOptions, 'port' | 'dataDir'> = {},
+): Promise<{ broker: AdminTestBroker; kafkajs: KafkaJsAdmin }> {
+  const broker = await startAdminBroker(options)
+  try {
+    return { broker, kafkajs: await kafkajsAdmin(broker.bootstrap) }
+  } catch (err) {
+    await broker.dispose()
+    throw err
+  }
+}
+
+/** The after() of startAdminBrokerAndKafkajs; either may be missing when before() failed. */
+export async function stopAdminBroker(broker?: AdminTestBroker, kafkajs?: KafkaJsAdmin): Promise<void> {
+  await kafkajs?.disconnect()
+  await broker?.dispose()
+}
+
+/** Creates a topic on the broker itself, no client in between; a refusal fails the test. */
+export async function createTopic(
+  broker: AdminTestBroker,
+  name: string,
+  numPartitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
+  const outcome = await broker.broker.topics.create({ name, numPartitions, replicationFactor: 1, configs })
+  assert.ok(outcome.ok, `create ${name}`)
 }
 
 /** What a rejected client call carried, whatever the client's error shape. */
