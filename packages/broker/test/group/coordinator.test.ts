@@ -21,7 +21,7 @@ import {
 } from '../helpers/broker.ts'
 import { WireClient } from '../helpers/wire-client.ts'
 import { subscription } from './harness.ts'
-import { closeAll, formGroup, joinGroup } from './wire-group.ts'
+import { ADMIN, closeAll, formGroup, joinGroup, offset, offsetCommit } from './wire-group.ts'
 
 // Short, not zero: members formed together (formGroup) must land in one first generation.
 const FAST = { 'group.initial.rebalance.delay.ms': '300' }
@@ -146,20 +146,11 @@ describe('group coordinator over the wire', () => {
         groupInstanceId: null,
       })
       assert.equal(hb.errorCode, ErrorCode.ILLEGAL_GENERATION)
-      const commit = await m.client.request(8, 7, {
-        groupId: 'g-stale',
-        generationIdOrMemberEpoch: 0,
-        memberId: m.memberId,
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null },
-            ],
-          },
-        ],
-      })
+      const commit = await m.client.request(
+        8,
+        7,
+        offsetCommit('g-stale', { generation: 0, memberId: m.memberId }, { orders: [offset(0, 1n, null)] }),
+      )
       assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.ILLEGAL_GENERATION)
       const v5 = await m.client.request(14, 5, {
         groupId: 'g-stale',
@@ -181,65 +172,31 @@ describe('group coordinator over the wire', () => {
     try {
       for (const version of [2, 5, 7, 8, 9]) {
         const r = await client.request(8, version, {
-          groupId: 'g-unknown',
-          generationIdOrMemberEpoch: 1,
-          memberId: 'not-a-member',
-          groupInstanceId: null,
+          ...offsetCommit(
+            'g-unknown',
+            { generation: 1, memberId: 'not-a-member' },
+            { orders: [offset(0, 5n)] },
+          ),
           retentionTimeMs: -1n,
-          topics: [
-            {
-              name: 'orders',
-              partitions: [
-                { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' },
-              ],
-            },
-          ],
         })
         assert.equal(r.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_MEMBER_ID, `v${version}`)
       }
       // generation -1 with no member: only an empty group accepts it.
-      const admin = await client.request(8, 8, {
-        groupId: 'g-unknown',
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' },
-            ],
-          },
-        ],
-      })
+      const admin = await client.request(8, 8, offsetCommit('g-unknown', ADMIN, { orders: [offset(0, 5n)] }))
       assert.equal(admin.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_MEMBER_ID)
       // The group's own member, current generation: accepted, with metadata and leader epoch.
-      const ok = await members[0].client.request(8, 8, {
-        groupId: 'g-unknown',
-        generationIdOrMemberEpoch: 1,
-        memberId: members[0].memberId,
-        groupInstanceId: null,
-        topics: [
+      const ok = await members[0].client.request(
+        8,
+        8,
+        offsetCommit(
+          'g-unknown',
+          { generation: 1, memberId: members[0].memberId },
           {
-            name: 'orders',
-            partitions: [
-              {
-                partitionIndex: 1,
-                committedOffset: 17n,
-                committedLeaderEpoch: 0,
-                committedMetadata: 'checkpoint',
-              },
-              { partitionIndex: 9, committedOffset: 1n, committedLeaderEpoch: 0, committedMetadata: '' },
-            ],
+            orders: [offset(1, 17n, 'checkpoint', 0), offset(9, 1n, '', 0)],
+            'no-such-topic': [offset(0, 1n, '', 0)],
           },
-          {
-            name: 'no-such-topic',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: 0, committedMetadata: '' },
-            ],
-          },
-        ],
-      })
+        ),
+      )
       assert.deepEqual(
         ok.topics.map((t) => t.partitions.map((p) => p.errorCode)),
         [[ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
@@ -264,26 +221,11 @@ describe('group coordinator over the wire', () => {
   })
 
   test('admin commits (generation -1, no member) create and fill an empty group; too-large metadata is refused', async () => {
-    const r = await client.request(8, 9, {
-      groupId: 'g-admin',
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      topics: [
-        {
-          name: 'orders',
-          partitions: [
-            { partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null },
-            {
-              partitionIndex: 1,
-              committedOffset: 4n,
-              committedLeaderEpoch: -1,
-              committedMetadata: 'x'.repeat(5000),
-            },
-          ],
-        },
-      ],
-    })
+    const r = await client.request(
+      8,
+      9,
+      offsetCommit('g-admin', ADMIN, { orders: [offset(0, 3n, null), offset(1, 4n, 'x'.repeat(5000))] }),
+    )
     assert.deepEqual(
       r.topics[0].partitions.map((p) => p.errorCode),
       [ErrorCode.NONE, ErrorCode.OFFSET_METADATA_TOO_LARGE],
@@ -292,20 +234,11 @@ describe('group coordinator over the wire', () => {
     assert.equal(described.groups[0].groupState, 'Empty')
     assert.equal(described.groups[0].protocolType, '')
     // A commit with a generation for a group that does not exist: ILLEGAL_GENERATION.
-    const stale = await client.request(8, 8, {
-      groupId: 'g-never',
-      generationIdOrMemberEpoch: 3,
-      memberId: 'm',
-      groupInstanceId: null,
-      topics: [
-        {
-          name: 'orders',
-          partitions: [
-            { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' },
-          ],
-        },
-      ],
-    })
+    const stale = await client.request(
+      8,
+      8,
+      offsetCommit('g-never', { generation: 3, memberId: 'm' }, { orders: [offset(0, 1n)] }),
+    )
     assert.equal(stale.topics[0].partitions[0].errorCode, ErrorCode.ILLEGAL_GENERATION)
   })
 
@@ -455,20 +388,15 @@ describe('group coordinator over the wire', () => {
   test('DeleteGroups refuses a group with members and deletes an empty one with its offsets', async () => {
     const members = await formGroup(broker.port, 'g-delete', 1)
     try {
-      await members[0].client.request(8, 8, {
-        groupId: 'g-delete',
-        generationIdOrMemberEpoch: 1,
-        memberId: members[0].memberId,
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: '' },
-            ],
-          },
-        ],
-      })
+      await members[0].client.request(
+        8,
+        8,
+        offsetCommit(
+          'g-delete',
+          { generation: 1, memberId: members[0].memberId },
+          { orders: [offset(0, 9n)] },
+        ),
+      )
       const busy = await client.request(42, 2, { groupsNames: ['g-delete', 'g-missing'] })
       assert.deepEqual(
         busy.results.map((r) => [r.groupId, r.errorCode]),
@@ -496,20 +424,15 @@ describe('group coordinator over the wire', () => {
     const members = await formGroup(broker.port, 'g-offdel', 1, { topics: ['orders'] })
     try {
       const commit = (topic: string) =>
-        members[0].client.request(8, 8, {
-          groupId: 'g-offdel',
-          generationIdOrMemberEpoch: 1,
-          memberId: members[0].memberId,
-          groupInstanceId: null,
-          topics: [
-            {
-              name: topic,
-              partitions: [
-                { partitionIndex: 0, committedOffset: 2n, committedLeaderEpoch: -1, committedMetadata: '' },
-              ],
-            },
-          ],
-        })
+        members[0].client.request(
+          8,
+          8,
+          offsetCommit(
+            'g-offdel',
+            { generation: 1, memberId: members[0].memberId },
+            { [topic]: [offset(0, 2n)] },
+          ),
+        )
       await commit('orders')
       await commit('audit')
       const r = await client.request(47, 0, {
@@ -543,20 +466,7 @@ describe('group coordinator over the wire', () => {
 
   test('lag metrics: committed offset, log end offset and lag per group, topic and partition', async () => {
     appendRecords(broker, 'audit', 1, 10)
-    await client.request(8, 8, {
-      groupId: 'g-lag',
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      topics: [
-        {
-          name: 'audit',
-          partitions: [
-            { partitionIndex: 1, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: '' },
-          ],
-        },
-      ],
-    })
+    await client.request(8, 8, offsetCommit('g-lag', ADMIN, { audit: [offset(1, 4n)] }))
     const text = await broker.broker.metrics.registry.metrics()
     const labels = '{group="g-lag",topic="audit",partition="1"}'
     assert.ok(text.includes(`runnel_group_committed_offset${labels} 4`), text)
@@ -583,37 +493,19 @@ describe('group state in __consumer_offsets across restarts', () => {
     try {
       await createTopic(running, 'orders', 3)
       members = await formGroup(running.port, 'g-persist', 2)
-      const commit = await members[0].client.request(8, 8, {
-        groupId: 'g-persist',
-        generationIdOrMemberEpoch: 1,
-        memberId: members[0].memberId,
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 1, committedOffset: 11n, committedLeaderEpoch: 0, committedMetadata: 'a' },
-            ],
-          },
-        ],
-      })
+      const commit = await members[0].client.request(
+        8,
+        8,
+        offsetCommit(
+          'g-persist',
+          { generation: 1, memberId: members[0].memberId },
+          { orders: [offset(1, 11n, 'a', 0)] },
+        ),
+      )
       assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.NONE)
       // Deleted data must stay deleted: an admin group, committed then deleted.
       const c = await WireClient.connect(running.port)
-      await c.request(8, 8, {
-        groupId: 'g-gone',
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' },
-            ],
-          },
-        ],
-      })
+      await c.request(8, 8, offsetCommit('g-gone', ADMIN, { orders: [offset(0, 1n)] }))
       assert.equal((await c.request(42, 2, { groupsNames: ['g-gone'] })).results[0].errorCode, ErrorCode.NONE)
       c.close()
       closeAll(members)
@@ -749,20 +641,7 @@ describe('group state in __consumer_offsets across restarts', () => {
     let running = await startBroker(options)
     try {
       const c = await WireClient.connect(running.port)
-      await c.request(8, 8, {
-        groupId: 'g-expire',
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 2, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' },
-            ],
-          },
-        ],
-      })
+      await c.request(8, 8, offsetCommit('g-expire', ADMIN, { orders: [offset(2, 5n)] }))
       c.close()
       const early = await running.broker.groups.expireOffsets(Date.now() + 59 * 60_000)
       assert.equal(running.broker.groups.group('g-expire')?.offsets.size, 1)
@@ -798,20 +677,15 @@ describe('group state in __consumer_offsets across a crash', () => {
       assert.equal(md.topics[0].errorCode, ErrorCode.NONE)
       c.close()
       members = await formGroup(port, 'g-crash', 1)
-      const commit = await members[0].client.request(8, 8, {
-        groupId: 'g-crash',
-        generationIdOrMemberEpoch: 1,
-        memberId: members[0].memberId,
-        groupInstanceId: null,
-        topics: [
-          {
-            name: 'orders',
-            partitions: [
-              { partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: 'x' },
-            ],
-          },
-        ],
-      })
+      const commit = await members[0].client.request(
+        8,
+        8,
+        offsetCommit(
+          'g-crash',
+          { generation: 1, memberId: members[0].memberId },
+          { orders: [offset(0, 42n, 'x')] },
+        ),
+      )
       assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.NONE)
       // Acknowledged means fsynced: nothing else is waited for before the kill.
       await broker.kill9()

@@ -1,7 +1,12 @@
 // Group members driven through raw Kafka requests (our codec over a socket), for tests that
 // must see exact error codes. One connection per member: a held JoinGroup blocks its connection.
 import assert from 'node:assert/strict'
-import { ErrorCode, type JoinGroupResponse } from '@runnel/protocol'
+import {
+  type OffsetCommitRequestOffsetCommitRequestPartition as CommittedOffset,
+  ErrorCode,
+  type JoinGroupResponse,
+  type OffsetCommitRequest,
+} from '@runnel/protocol'
 import { WireClient } from '../helpers/wire-client.ts'
 import { subscription } from './harness.ts'
 
@@ -88,4 +93,38 @@ export async function formGroup(
 
 export function closeAll(members: { client: WireClient }[]): void {
   for (const m of members) m.client.close()
+}
+
+/** Who commits offsets: a member in a generation, or ADMIN. */
+export interface Committer {
+  generation: number
+  memberId: string
+}
+
+/** An admin tool's commit: generation -1 and no member, which only an empty group accepts. */
+export const ADMIN: Committer = { generation: -1, memberId: '' }
+
+/** One partition's offset to commit; no leader epoch (-1) and empty metadata unless given. */
+export function offset(
+  partitionIndex: number,
+  committedOffset: bigint,
+  committedMetadata: string | null = '',
+  committedLeaderEpoch = -1,
+): CommittedOffset {
+  return { partitionIndex, committedOffset, committedLeaderEpoch, committedMetadata }
+}
+
+/** An OffsetCommit (v6 and up) body committing `offsets`, keyed by topic name. */
+export function offsetCommit(
+  groupId: string,
+  by: Committer,
+  offsets: Record<string, CommittedOffset[]>,
+): OffsetCommitRequest {
+  return {
+    groupId,
+    generationIdOrMemberEpoch: by.generation,
+    memberId: by.memberId,
+    groupInstanceId: null,
+    topics: Object.entries(offsets).map(([name, partitions]) => ({ name, partitions })),
+  }
 }
