@@ -220,8 +220,19 @@ export class BrokerMetrics {
     }
   }
 
+  /** Label children per API, looked up once: prom-client hashes a label object on every call. */
+  private readonly perApi = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<'api'> }
+  >()
+
   observeRequest(api: string, seconds: number): void {
-    this.requests.inc({ api })
-    this.requestLatency.observe({ api }, seconds)
+    let children = this.perApi.get(api)
+    if (children === undefined) {
+      children = { count: this.requests.labels(api), latency: this.requestLatency.labels(api) }
+      this.perApi.set(api, children)
+    }
+    children.count.inc()
+    children.latency.observe(seconds)
   }
 }

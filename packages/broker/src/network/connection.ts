@@ -32,7 +32,7 @@ import {
   readRequestHeader,
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
-import { handlerFor, type RequestContext } from '../handlers/registry.ts'
+import { type Handler, handlerFor, type RequestContext } from '../handlers/registry.ts'
 import { Lease, type PooledBuffer } from '../storage/index.ts'
 
 /** The smallest request header: api key, version, correlation id, client id length. */
@@ -76,6 +76,8 @@ export class Connection {
   private inFlight = 0
   /** Aborted when the connection closes, so a parked request (a long-poll Fetch) stops waiting. */
   private readonly abort = new AbortController()
+  /** RequestContext.closeConnection, made once rather than per request. */
+  private readonly closeFromHandler = (reason: string): void => this.close(reason)
 
   constructor(socket: Socket, broker: Broker) {
     this.socket = socket
@@ -289,34 +291,52 @@ export class Connection {
       header,
       connection: this.info,
       signal: this.abort.signal,
-      closeConnection: (reason) => this.close(reason),
+      closeConnection: this.closeFromHandler,
       lease,
     }
-    const finish = (response: unknown): Buffer[] | null => {
-      this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
-      if (this.closed || response === null) return null
-      return encodeResponse(
-        header.apiKey as AnyApiKey,
-        header.apiVersion,
-        header.correlationId,
-        response as never,
-      )
-    }
-    const failed = (err: unknown): null => {
-      // A handler throws only on a bug: log it loudly and drop this connection, not the broker.
-      this.broker.log.error({ err, api: handler.name, version: header.apiVersion }, 'handler failed')
-      this.close(`internal error in ${handler.name}`)
-      return null
-    }
+    // Methods and inline callbacks rather than named closures: this runs for every request.
     try {
       const result = handler.handle(body as never, ctx)
       if (result instanceof Promise) {
-        return { response: result.then(finish, failed), pipelined: handler.pipelined === true }
+        return {
+          response: result.then(
+            (response) => this.finishRequest(handler, header, startedAt, response),
+            (err) => this.handlerFailed(handler, header, err),
+          ),
+          pipelined: handler.pipelined === true,
+        }
       }
-      return { response: Promise.resolve(finish(result)), pipelined: false }
+      return {
+        response: Promise.resolve(this.finishRequest(handler, header, startedAt, result)),
+        pipelined: false,
+      }
     } catch (err) {
-      return { response: Promise.resolve(failed(err)), pipelined: false }
+      return { response: Promise.resolve(this.handlerFailed(handler, header, err)), pipelined: false }
     }
+  }
+
+  /** Counts the request and encodes its response (null: none to send). */
+  private finishRequest(
+    handler: Handler,
+    header: RequestHeader,
+    startedAt: number,
+    response: unknown,
+  ): Buffer[] | null {
+    this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
+    if (this.closed || response === null) return null
+    return encodeResponse(
+      header.apiKey as AnyApiKey,
+      header.apiVersion,
+      header.correlationId,
+      response as never,
+    )
+  }
+
+  /** A handler throws only on a bug: log it loudly and drop this connection, not the broker. */
+  private handlerFailed(handler: Handler, header: RequestHeader, err: unknown): null {
+    this.broker.log.error({ err, api: handler.name, version: header.apiVersion }, 'handler failed')
+    this.close(`internal error in ${handler.name}`)
+    return null
   }
 
   /**
@@ -326,20 +346,17 @@ export class Connection {
   private send(chunks: Buffer[], lease: Lease): void {
     if (this.closed) return
     const socket = this.socket
-    const written =
-      lease.size === 0
-        ? undefined
-        : (err?: Error | null) => {
-            if (!err) lease.release()
-          }
-    if (chunks.length === 1) {
-      socket.write(chunks[0], written)
-    } else {
+    const last = chunks[chunks.length - 1]
+    if (chunks.length > 1) {
       socket.cork()
       for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i])
-      socket.write(chunks[chunks.length - 1], written)
-      process.nextTick(() => socket.uncork())
     }
+    if (lease.size === 0) socket.write(last)
+    else
+      socket.write(last, (err?: Error | null) => {
+        if (!err) lease.release()
+      })
+    if (chunks.length > 1) process.nextTick(uncork, socket)
     // A client that does not read its responses stops being read from until it catches up.
     if (socket.writableLength > 64 * 1024 * 1024 && !socket.isPaused()) {
       socket.pause()
@@ -348,4 +365,8 @@ export class Connection {
       })
     }
   }
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork()
 }
