@@ -95,6 +95,44 @@ export interface TopicPartitionErrors {
   partitions: { partitionIndex: number; errorCode: number }[]
 }
 
+/** A partition of a commit and the error code it is answered with (NONE while it may go on). */
+interface CommitTarget {
+  readonly partition: CommitPartition
+  errorCode: number
+}
+
+type CommitTargets = { name: string; partitions: CommitTarget[] }[]
+
+/** An offset of a commit, in the records to write; `target` is answered with the write's outcome. */
+interface AcceptedOffset {
+  readonly topic: string
+  readonly partition: number
+  readonly committed: CommittedOffset
+  readonly target: CommitTarget
+}
+
+/** Every partition of a request answered with one error code. */
+export function everyPartition(
+  topics: readonly { name: string; partitions: readonly { partitionIndex: number }[] }[],
+  errorCode: number,
+): TopicPartitionErrors[] {
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+  }))
+}
+
+/** A commit's answer: each partition with its error code. */
+function commitAnswer(targets: CommitTargets): TopicPartitionErrors[] {
+  return targets.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partition.partitionIndex,
+      errorCode: p.errorCode,
+    })),
+  }))
+}
+
 export interface FetchedPartition {
   partitionIndex: number
   committedOffset: bigint
@@ -387,48 +425,20 @@ export class GroupCoordinator {
 
   /** OffsetCommit: per-partition error codes; answered once the records are on disk. */
   async commitOffsets(req: CommitRequest): Promise<TopicPartitionErrors[]> {
-    const everywhere = (errorCode: number): TopicPartitionErrors[] =>
-      req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-      }))
-    if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-    if (!isValidGroupId(req.groupId, true)) return everywhere(ErrorCode.INVALID_GROUP_ID)
+    if (this.stopped) return everyPartition(req.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(req.groupId, true)) return everyPartition(req.topics, ErrorCode.INVALID_GROUP_ID)
 
     // Partitions of topics that do not exist are refused before the group is consulted.
-    const result = req.topics.map((t) => {
-      const topic = this.broker.topics.get(t.name)
-      return {
-        name: t.name,
-        partitions: t.partitions.map((p): { partition: CommitPartition; errorCode: number } => ({
-          partition: p,
-          errorCode:
-            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length && !topic.isInternal
-              ? ErrorCode.NONE
-              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      }
-    })
-    const output = (): TopicPartitionErrors[] =>
-      result.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partition.partitionIndex,
-          errorCode: p.errorCode,
-        })),
-      }))
-    const valid = result.flatMap((t) =>
-      t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.name, p })),
-    )
-    if (valid.length === 0) return output()
+    const { targets, valid } = this.commitTargets(req.topics)
+    if (valid.length === 0) return commitAnswer(targets)
 
     let owner = this.ownerFor(req.groupId, false)
     if (!owner) {
       if (req.generationId >= 0) {
         // Not a group we know: a member of an older generation (ILLEGAL_GENERATION, Kafka's
         // answer; the new coordinator says GROUP_ID_NOT_FOUND from v9, which the classic one did not).
-        for (const v of valid) v.p.errorCode = ErrorCode.ILLEGAL_GENERATION
-        return output()
+        for (const v of valid) v.target.errorCode = ErrorCode.ILLEGAL_GENERATION
+        return commitAnswer(targets)
       }
       // generation -1: a client managing its own partitions, or an admin tool. The group is
       // created Empty, with offsets only.
@@ -437,39 +447,13 @@ export class GroupCoordinator {
     await this.run(owner, async (group) => {
       const error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationId, false)
       if (error !== ErrorCode.NONE) {
-        for (const v of valid) v.p.errorCode = error
+        for (const v of valid) v.target.errorCode = error
         return
       }
       group.commitAccepted(req.memberId)
       const now = this.clock.now()
       const expireTimestamp = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : null
-      const records: RecordInput[] = []
-      const accepted: {
-        topic: string
-        partition: number
-        committed: CommittedOffset
-        target: { errorCode: number }
-      }[] = []
-      for (const { topic, p } of valid) {
-        const metadata = p.partition.committedMetadata ?? ''
-        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
-          p.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE
-          continue
-        }
-        const committed: CommittedOffset = {
-          offset: p.partition.committedOffset,
-          leaderEpoch: p.partition.committedLeaderEpoch,
-          metadata,
-          commitTimestamp: now,
-          expireTimestamp,
-        }
-        records.push({
-          key: encodeOffsetCommitKey(group.groupId, topic, p.partition.partitionIndex),
-          value: encodeOffsetCommitValue(committed),
-          timestamp: now,
-        })
-        accepted.push({ topic, partition: p.partition.partitionIndex, committed, target: p })
-      }
+      const { records, accepted } = this.offsetRecords(group.groupId, valid, now, expireTimestamp)
       const stored = await this.offsetsTopic.append(group.groupId, records, 'offsets')
       for (const a of accepted) {
         a.target.errorCode = stored
@@ -480,7 +464,7 @@ export class GroupCoordinator {
         }
       }
     })
-    return output()
+    return commitAnswer(targets)
   }
 
   /**
@@ -490,78 +474,107 @@ export class GroupCoordinator {
    * (once on disk) and stay pending until the transaction ends.
    */
   async commitTxnOffsets(req: TxnCommitRequest): Promise<TopicPartitionErrors[]> {
-    const everywhere = (errorCode: number): TopicPartitionErrors[] =>
-      req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-      }))
-    if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-    if (!isValidGroupId(req.groupId, true)) return everywhere(ErrorCode.INVALID_GROUP_ID)
-    const out = req.topics.map((t) => {
-      const topic = this.broker.topics.get(t.name)
-      return {
-        name: t.name,
-        partitions: t.partitions.map((p): { partition: CommitPartition; errorCode: number } => ({
-          partition: p,
-          errorCode:
-            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length && !topic.isInternal
-              ? ErrorCode.NONE
-              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      }
-    })
-    const valid = out.flatMap((t) =>
-      t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.name, p })),
-    )
+    if (this.stopped) return everyPartition(req.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    if (!isValidGroupId(req.groupId, true)) return everyPartition(req.topics, ErrorCode.INVALID_GROUP_ID)
+    const { targets, valid } = this.commitTargets(req.topics)
     if (valid.length > 0) {
       const owner = this.ownerFor(req.groupId, true)!
       await this.run(owner, async (group) => {
         const error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationId, true)
         if (error !== ErrorCode.NONE) {
-          for (const v of valid) v.p.errorCode = error
+          for (const v of valid) v.target.errorCode = error
           return
         }
-        const now = this.clock.now()
-        const records: RecordInput[] = []
-        const accepted: { p: { errorCode: number }; pending: PendingOffset }[] = []
-        for (const { topic, p } of valid) {
-          const metadata = p.partition.committedMetadata ?? ''
-          if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
-            p.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE
-            continue
-          }
-          const committed: CommittedOffset = {
-            offset: p.partition.committedOffset,
-            leaderEpoch: p.partition.committedLeaderEpoch,
-            metadata,
-            commitTimestamp: now,
-            expireTimestamp: null,
-          }
-          records.push({
-            key: encodeOffsetCommitKey(group.groupId, topic, p.partition.partitionIndex),
-            value: encodeOffsetCommitValue(committed),
-            timestamp: now,
-          })
-          accepted.push({ p, pending: { topic, partition: p.partition.partitionIndex, committed } })
-        }
+        const { records, accepted } = this.offsetRecords(group.groupId, valid, this.clock.now(), null)
         const stored = await this.offsetsTopic.append(group.groupId, records, 'offsets', {
           producerId: req.producerId,
           producerEpoch: req.producerEpoch,
         })
         for (const a of accepted) {
-          a.p.errorCode = stored
+          a.target.errorCode = stored
           if (stored === ErrorCode.NONE)
-            addPending(this.pendingTxnOffsets, group.groupId, req.producerId, a.pending)
+            addPending(this.pendingTxnOffsets, group.groupId, req.producerId, {
+              topic: a.topic,
+              partition: a.partition,
+              committed: a.committed,
+            })
         }
       })
     }
-    return out.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => ({
-        partitionIndex: p.partition.partitionIndex,
-        errorCode: p.errorCode,
-      })),
-    }))
+    return commitAnswer(targets)
+  }
+
+  /**
+   * The partitions of a commit (OffsetCommit or TxnOffsetCommit), each NONE or, for a partition
+   * that does not exist or one of an internal topic, UNKNOWN_TOPIC_OR_PARTITION; `valid`: the
+   * NONE ones, which go on to the group.
+   */
+  private commitTargets(topics: readonly { name: string; partitions: readonly CommitPartition[] }[]): {
+    targets: CommitTargets
+    valid: { topic: string; target: CommitTarget }[]
+  } {
+    const targets = topics.map((t) => {
+      const topic = this.broker.topics.get(t.name)
+      return {
+        name: t.name,
+        partitions: t.partitions.map(
+          (p): CommitTarget => ({
+            partition: p,
+            errorCode:
+              topic &&
+              p.partitionIndex >= 0 &&
+              p.partitionIndex < topic.partitions.length &&
+              !topic.isInternal
+                ? ErrorCode.NONE
+                : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          }),
+        ),
+      }
+    })
+    const valid = targets.flatMap((t) =>
+      t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((target) => ({ topic: t.name, target })),
+    )
+    return { targets, valid }
+  }
+
+  /**
+   * The `__consumer_offsets` records of a commit's partitions, and what each commits; a
+   * partition whose metadata is longer than offset.metadata.max.bytes gets
+   * OFFSET_METADATA_TOO_LARGE and no record.
+   */
+  private offsetRecords(
+    groupId: string,
+    valid: readonly { topic: string; target: CommitTarget }[],
+    now: number,
+    expireTimestamp: number | null,
+  ): {
+    records: RecordInput[]
+    accepted: AcceptedOffset[]
+  } {
+    const records: RecordInput[] = []
+    const accepted: AcceptedOffset[] = []
+    for (const { topic, target } of valid) {
+      const { partition } = target
+      const metadata = partition.committedMetadata ?? ''
+      if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+        target.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE
+        continue
+      }
+      const committed: CommittedOffset = {
+        offset: partition.committedOffset,
+        leaderEpoch: partition.committedLeaderEpoch,
+        metadata,
+        commitTimestamp: now,
+        expireTimestamp,
+      }
+      records.push({
+        key: encodeOffsetCommitKey(groupId, topic, partition.partitionIndex),
+        value: encodeOffsetCommitValue(committed),
+        timestamp: now,
+      })
+      accepted.push({ topic, partition: partition.partitionIndex, committed, target })
+    }
+    return { records, accepted }
   }
 
   /**
