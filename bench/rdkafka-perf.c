@@ -86,40 +86,84 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
   }
 }
 
-static int produce(const char *brokers, const char *topic, long count, int size, const char *acks,
-                   const char *compression, int partitions) {
-  char err[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", brokers);
-  set(conf, "acks", acks);
+/* Extra key=value settings from the command line, over the defaults set before. */
+static void set_extra(rd_kafka_conf_t *conf, int extra, char **kv) {
+  for (int i = 0; i < extra; i++) {
+    char *eq = strchr(kv[i], '=');
+    if (!eq) continue;
+    *eq = 0;
+    set(conf, kv[i], eq + 1);
+  }
+}
+
+/* The producer settings of `produce` and `txn-produce`: large batches and a deep queue. */
+static void set_batching(rd_kafka_conf_t *conf) {
   set(conf, "linger.ms", "5");
   set(conf, "batch.size", "1000000");
   set(conf, "queue.buffering.max.messages", "2000000");
   set(conf, "queue.buffering.max.kbytes", "2000000");
-  set(conf, "compression.codec", compression);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+}
+
+/* The fetch settings of `consume` and `group`. */
+static void set_fetching(rd_kafka_conf_t *conf) {
+  set(conf, "queued.min.messages", "1000000");
+  set(conf, "fetch.max.bytes", "52428800");
+  set(conf, "max.partition.fetch.bytes", "2097152");
+}
+
+/* A consumer that assigns its partitions: librdkafka wants a group.id, which it never joins. */
+static void set_no_group(rd_kafka_conf_t *conf) {
+  set(conf, "group.id", "runnel-bench-unused");
+  set(conf, "enable.auto.commit", "false");
+}
+
+/* rd_kafka_new; NULL, with the reason on stderr, when it fails. */
+static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
+  char err[512];
+  rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+  if (!rk) fprintf(stderr, "%s\n", err);
+  return rk;
+}
+
+/* A record value of <size> bytes: a..z repeated. */
+static char *new_payload(int size) {
   char *payload = malloc(size);
   for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
+  return payload;
+}
+
+/* Hands one record to librdkafka, polling while its queue is full; 1, with the error on stderr,
+ * when it refuses the record. */
+static int send_record(rd_kafka_t *rk, const char *topic, int32_t partition, char *payload, int size) {
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                              RD_KAFKA_V_VALUE(payload, size),
+                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk, 1);
+      continue;
+    }
+    fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
+    return 1;
+  }
+}
+
+static int produce(const char *brokers, const char *topic, long count, int size, const char *acks,
+                   const char *compression, int partitions) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", brokers);
+  set(conf, "acks", acks);
+  set_batching(conf);
+  set(conf, "compression.codec", compression);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
+  if (!rk) return 2;
+  char *payload = new_payload(size);
   double start = now();
   for (long i = 0; i < count; i++) {
     int32_t partition = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
-    for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                                RD_KAFKA_V_VALUE(payload, size),
-                                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        rd_kafka_poll(rk, 1);
-        continue;
-      }
-      fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
-      return 1;
-    }
+    if (send_record(rk, topic, partition, payload, size)) return 1;
     if ((i & 0xfff) == 0) rd_kafka_poll(rk, 0);
   }
   rd_kafka_flush(rk, 120000);
@@ -134,26 +178,13 @@ static int produce(const char *brokers, const char *topic, long count, int size,
 }
 
 static int consume(const char *brokers, const char *topic, int partitions, long count, int extra, char **kv) {
-  char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", brokers);
-  set(conf, "group.id", "runnel-bench-unused");
-  set(conf, "enable.auto.commit", "false");
-  set(conf, "queued.min.messages", "1000000");
-  set(conf, "fetch.max.bytes", "52428800");
-  set(conf, "max.partition.fetch.bytes", "2097152");
-  /* Extra key=value settings override the defaults above. */
-  for (int i = 0; i < extra; i++) {
-    char *eq = strchr(kv[i], '=');
-    if (!eq) continue;
-    *eq = 0;
-    set(conf, kv[i], eq + 1);
-  }
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-  if (!rk) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  set_no_group(conf);
+  set_fetching(conf);
+  set_extra(conf, extra, kv);
+  rd_kafka_t *rk = new_client(RD_KAFKA_CONSUMER, conf);
+  if (!rk) return 2;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; p++)
     rd_kafka_topic_partition_list_add(list, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -223,17 +254,12 @@ static double percentile_ms(const int64_t *sorted, long n, double q) {
 }
 
 static int latency(const char *brokers, const char *topic, int rate, long count, int size, long warmup) {
-  char err[512];
   if (size < 16) size = 16;
   rd_kafka_conf_t *cconf = rd_kafka_conf_new();
   set(cconf, "bootstrap.servers", brokers);
-  set(cconf, "group.id", "runnel-bench-unused");
-  set(cconf, "enable.auto.commit", "false");
-  rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
-  if (!consumer) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  set_no_group(cconf);
+  rd_kafka_t *consumer = new_client(RD_KAFKA_CONSUMER, cconf);
+  if (!consumer) return 2;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_assign(consumer, list);
@@ -243,19 +269,15 @@ static int latency(const char *brokers, const char *topic, int rate, long count,
   set(pconf, "acks", "1");
   set(pconf, "linger.ms", "0");
   rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
-  rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
-  if (!producer) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  rd_kafka_t *producer = new_client(RD_KAFKA_PRODUCER, pconf);
+  if (!producer) return 2;
 
   struct latency_run run = {consumer, count, warmup, 0, 0, calloc(count, sizeof(int64_t)), 0};
   run.deadline = now() + (double)count / rate + 30;
   pthread_t thread;
   pthread_create(&thread, NULL, latency_consume, &run);
 
-  char *payload = malloc(size);
-  for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
+  char *payload = new_payload(size);
   int64_t start = now_ns() + 200000000; /* let both clients connect first */
   for (long i = 0; i < count; i++) {
     int64_t due = start + (int64_t)(i * (1e9 / rate));
@@ -265,18 +287,7 @@ static int latency(const char *brokers, const char *topic, int rate, long count,
     int64_t seq = i;
     memcpy(payload, &due, 8);
     memcpy(payload + 8, &seq, 8);
-    for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-                                                RD_KAFKA_V_VALUE(payload, size),
-                                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        rd_kafka_poll(producer, 1);
-        continue;
-      }
-      fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
-      return 1;
-    }
+    if (send_record(producer, topic, 0, payload, size)) return 1;
     rd_kafka_poll(producer, 0);
   }
   rd_kafka_flush(producer, 30000);
@@ -304,31 +315,19 @@ static int txn_fail(const char *what, rd_kafka_error_t *error) {
 
 static int txn_produce(const char *brokers, const char *topic, long count, int size, int per_txn, int extra,
                        char **kv) {
-  char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", brokers);
   set(conf, "enable.idempotence", "true");
-  set(conf, "linger.ms", "5");
-  set(conf, "batch.size", "1000000");
-  set(conf, "queue.buffering.max.messages", "2000000");
-  set(conf, "queue.buffering.max.kbytes", "2000000");
+  set_batching(conf);
   if (per_txn > 0) {
     char id[256];
     snprintf(id, sizeof id, "runnel-bench-%s-%ld", topic, (long)getpid());
     set(conf, "transactional.id", id);
   }
-  for (int i = 0; i < extra; i++) {
-    char *eq = strchr(kv[i], '=');
-    if (!eq) continue;
-    *eq = 0;
-    set(conf, kv[i], eq + 1);
-  }
+  set_extra(conf, extra, kv);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
+  if (!rk) return 2;
   if (per_txn > 0) {
     rd_kafka_error_t *e = rd_kafka_init_transactions(rk, 60000);
     if (e) return txn_fail("init_transactions", e);
@@ -343,8 +342,7 @@ static int txn_produce(const char *brokers, const char *topic, long count, int s
     return 1;
   }
   rd_kafka_metadata_destroy(md);
-  char *payload = malloc(size);
-  for (int i = 0; i < size; i++) payload[i] = 'a' + (i % 26);
+  char *payload = new_payload(size);
   long transactions = 0;
   printf("{\"start\":true}\n");
   fflush(stdout);
@@ -357,17 +355,7 @@ static int txn_produce(const char *brokers, const char *topic, long count, int s
       if (e) return txn_fail("begin_transaction", e);
     }
     for (; i < upto; i++) {
-      for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, size),
-                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-          rd_kafka_poll(rk, 1);
-          continue;
-        }
-        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
-        return 1;
-      }
+      if (send_record(rk, topic, RD_KAFKA_PARTITION_UA, payload, size)) return 1;
       if ((i & 0xfff) == 0) rd_kafka_poll(rk, 0);
     }
     if (per_txn > 0) {
@@ -458,27 +446,16 @@ static int stdin_closed(void) {
 }
 
 static int group(const char *brokers, const char *topic, const char *group_id, int extra, char **kv) {
-  char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", brokers);
   set(conf, "group.id", group_id);
   set(conf, "auto.offset.reset", "earliest");
   set(conf, "enable.partition.eof", "true");
-  set(conf, "queued.min.messages", "1000000");
-  set(conf, "fetch.max.bytes", "52428800");
-  set(conf, "max.partition.fetch.bytes", "2097152");
-  for (int i = 0; i < extra; i++) {
-    char *eq = strchr(kv[i], '=');
-    if (!eq) continue;
-    *eq = 0;
-    set(conf, kv[i], eq + 1);
-  }
+  set_fetching(conf);
+  set_extra(conf, extra, kv);
   rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-  if (!rk) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  rd_kafka_t *rk = new_client(RD_KAFKA_CONSUMER, conf);
+  if (!rk) return 2;
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t *subscription = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(subscription, topic, RD_KAFKA_PARTITION_UA);
@@ -538,14 +515,10 @@ static int group(const char *brokers, const char *topic, const char *group_id, i
 }
 
 static int mock(int partitions, int topics, char **names) {
-  char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "log_level", "4"); /* this handle only hosts the cluster: no notice about bootstrap.servers */
-  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) {
-    fprintf(stderr, "%s\n", err);
-    return 2;
-  }
+  rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
+  if (!rk) return 2;
   rd_kafka_mock_cluster_t *mcluster = rd_kafka_mock_cluster_new(rk, 1);
   if (!mcluster) {
     fprintf(stderr, "mock cluster: could not start\n");
