@@ -186,6 +186,19 @@ export async function listOffsetsLatest(
   return Number(p.offset)
 }
 
+/** A transactional producer as the transaction APIs name it: its id, producer id and epoch. */
+export interface TxnProducer {
+  transactionalId: string
+  producerId: bigint
+  producerEpoch: number
+}
+
+/** A transactional batch of `values` from `producer`, starting at `baseSequence`. */
+export function txnBatch(producer: TxnProducer, baseSequence: number, values: string[]): Buffer {
+  const { producerId, producerEpoch } = producer
+  return makeBatch({ producerId, producerEpoch, baseSequence, values, transactional: true })
+}
+
 export async function initProducerId(
   client: WireClient,
   transactionalId: string | null,
@@ -207,28 +220,26 @@ export async function initTransactions(
   client: WireClient,
   transactionalId: string,
   timeoutMs = 60_000,
-): Promise<{ producerId: bigint; producerEpoch: number; retries: number }> {
+): Promise<TxnProducer & { retries: number }> {
   for (let retries = 0; retries < 50; retries++) {
     const r = await initProducerId(client, transactionalId, timeoutMs)
     if (r.errorCode === ErrorCode.CONCURRENT_TRANSACTIONS) continue
     assert.equal(r.errorCode, ErrorCode.NONE)
-    return { producerId: r.producerId, producerEpoch: r.producerEpoch, retries }
+    return { transactionalId, producerId: r.producerId, producerEpoch: r.producerEpoch, retries }
   }
   throw new Error('InitProducerId kept answering CONCURRENT_TRANSACTIONS')
 }
 
 export async function addPartitions(
   client: WireClient,
-  transactionalId: string,
-  producerId: bigint,
-  producerEpoch: number,
+  producer: TxnProducer,
   topics: { name: string; partitions: number[] }[],
   version = 3,
 ): Promise<number[]> {
   const r = await client.request(24, version, {
-    v3AndBelowTransactionalId: transactionalId,
-    v3AndBelowProducerId: producerId,
-    v3AndBelowProducerEpoch: producerEpoch,
+    v3AndBelowTransactionalId: producer.transactionalId,
+    v3AndBelowProducerId: producer.producerId,
+    v3AndBelowProducerEpoch: producer.producerEpoch,
     v3AndBelowTopics: topics,
   })
   return (r.resultsByTopicV3AndBelow ?? []).flatMap((t) =>
@@ -238,39 +249,36 @@ export async function addPartitions(
 
 export async function addOffsets(
   client: WireClient,
-  transactionalId: string,
-  producerId: bigint,
-  producerEpoch: number,
+  producer: TxnProducer,
   groupId: string,
   version = 3,
 ): Promise<number> {
+  const { transactionalId, producerId, producerEpoch } = producer
   const r = await client.request(25, version, { transactionalId, producerId, producerEpoch, groupId })
   return r.errorCode
 }
 
 export async function endTxn(
   client: WireClient,
-  transactionalId: string,
-  producerId: bigint,
-  producerEpoch: number,
+  producer: TxnProducer,
   committed: boolean,
   version = 3,
 ): Promise<number> {
+  const { transactionalId, producerId, producerEpoch } = producer
   const r = await client.request(26, version, { transactionalId, producerId, producerEpoch, committed })
   return r.errorCode
 }
 
 export async function txnOffsetCommit(
   client: WireClient,
-  transactionalId: string,
-  producerId: bigint,
-  producerEpoch: number,
+  producer: TxnProducer,
   groupId: string,
   topic: string,
   partition: number,
   offset: bigint,
   version = 3,
 ): Promise<number> {
+  const { transactionalId, producerId, producerEpoch } = producer
   const r = await client.request(28, version, {
     transactionalId,
     groupId,

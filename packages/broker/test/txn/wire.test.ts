@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { ErrorCode } from '@runnel/protocol'
 import { startBroker } from '../../src/index.ts'
 import { snapshotFileName } from '../../src/txn/producer-snapshot.ts'
+import { ADMIN, offset, offsetCommit } from '../group/wire-group.ts'
 import { makeTempDir, removeDir, sleep, startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { WireClient } from '../helpers/wire-client.ts'
 import {
@@ -26,6 +27,8 @@ import {
   produce,
   READ_COMMITTED,
   READ_UNCOMMITTED,
+  type TxnProducer,
+  txnBatch,
   txnOffsetCommit,
 } from './txn-wire.ts'
 
@@ -141,21 +144,10 @@ describe('idempotent producers and transactions over the wire', () => {
 
   test('an aborted transaction is visible to read_uncommitted and never to read_committed; nothing past the LSO is returned', async () => {
     const tx = await initTransactions(client, 'tx-visibility')
-    const { producerId, producerEpoch } = tx
-    assert.deepEqual(
-      await addPartitions(client, 'tx-visibility', producerId, producerEpoch, [
-        { name: 'txn', partitions: [0] },
-      ]),
-      [0],
-    )
+    const { producerId } = tx
+    assert.deepEqual(await addPartitions(client, tx, [{ name: 'txn', partitions: [0] }]), [0])
     await produce(client, 'txn', 0, plainBatch(['before']))
-    const t1 = makeBatch({
-      producerId,
-      producerEpoch,
-      baseSequence: 0,
-      values: ['aborted-1', 'aborted-2'],
-      transactional: true,
-    })
+    const t1 = txnBatch(tx, 0, ['aborted-1', 'aborted-2'])
     assert.equal((await produce(client, 'txn', 0, t1, 'tx-visibility')).errorCode, ErrorCode.NONE)
     await produce(client, 'txn', 0, plainBatch(['plain-during']))
     // open: read_committed stops at the transaction's first offset
@@ -177,7 +169,7 @@ describe('idempotent producers and transactions over the wire', () => {
     )
     assert.equal(dirty.abortedTransactions, null)
 
-    assert.equal(await endTxn(client, 'tx-visibility', producerId, producerEpoch, false), ErrorCode.NONE)
+    assert.equal(await endTxn(client, tx, false), ErrorCode.NONE)
     const done = await fetch(client, 'txn', 0, 0, READ_COMMITTED)
     assert.equal(done.lastStableOffset, done.highWatermark)
     assert.deepEqual(done.abortedTransactions, [{ producerId, firstOffset: 1 }])
@@ -193,27 +185,12 @@ describe('idempotent producers and transactions over the wire', () => {
     assert.deepEqual((await fetch(client, 'txn', 0, 5, READ_COMMITTED)).abortedTransactions, [])
 
     // the next transaction commits, from a new sequence run of the same epoch
-    await addPartitions(client, 'tx-visibility', producerId, producerEpoch, [
-      { name: 'txn', partitions: [0, 1] },
-    ])
-    const t2 = makeBatch({
-      producerId,
-      producerEpoch,
-      baseSequence: 2,
-      values: ['committed'],
-      transactional: true,
-    })
+    await addPartitions(client, tx, [{ name: 'txn', partitions: [0, 1] }])
+    const t2 = txnBatch(tx, 2, ['committed'])
     assert.equal((await produce(client, 'txn', 0, t2, 'tx-visibility')).errorCode, ErrorCode.NONE)
-    assert.equal(await endTxn(client, 'tx-visibility', producerId, producerEpoch, true, 1), ErrorCode.NONE)
-    assert.equal(
-      await endTxn(client, 'tx-visibility', producerId, producerEpoch, true, 1),
-      ErrorCode.NONE,
-      'a retried commit',
-    )
-    assert.equal(
-      await endTxn(client, 'tx-visibility', producerId, producerEpoch, false),
-      ErrorCode.INVALID_TXN_STATE,
-    )
+    assert.equal(await endTxn(client, tx, true, 1), ErrorCode.NONE)
+    assert.equal(await endTxn(client, tx, true, 1), ErrorCode.NONE, 'a retried commit')
+    assert.equal(await endTxn(client, tx, false), ErrorCode.INVALID_TXN_STATE)
     const after = await fetch(client, 'txn', 0, 0, READ_COMMITTED)
     assert.deepEqual(committedView(after), ['before', 'plain-during', 'committed'])
     // partition 1 got nothing: no marker there either
@@ -221,14 +198,14 @@ describe('idempotent producers and transactions over the wire', () => {
   })
 
   test('transactional writes outside the transaction are refused (INVALID_TXN_STATE)', async () => {
-    const { producerId, producerEpoch } = await initTransactions(client, 'tx-verify')
-    const batch = () =>
-      makeBatch({ producerId, producerEpoch, baseSequence: 0, values: ['v'], transactional: true })
+    const tx = await initTransactions(client, 'tx-verify')
+    const { producerId, producerEpoch } = tx
+    const batch = () => txnBatch(tx, 0, ['v'])
     assert.equal(
       (await produce(client, 'txn', 1, batch(), 'tx-verify')).errorCode,
       ErrorCode.INVALID_TXN_STATE,
     )
-    await addPartitions(client, 'tx-verify', producerId, producerEpoch, [{ name: 'txn', partitions: [0] }])
+    await addPartitions(client, tx, [{ name: 'txn', partitions: [0] }])
     assert.equal(
       (await produce(client, 'txn', 1, batch(), 'tx-verify')).errorCode,
       ErrorCode.INVALID_TXN_STATE,
@@ -238,32 +215,23 @@ describe('idempotent producers and transactions over the wire', () => {
     const plain = makeBatch({ producerId, producerEpoch, baseSequence: 1, values: ['p'] })
     assert.equal((await produce(client, 'txn', 0, plain, 'tx-verify')).errorCode, ErrorCode.INVALID_TXN_STATE)
     assert.deepEqual(
-      await addPartitions(client, 'tx-verify', producerId, producerEpoch, [
+      await addPartitions(client, tx, [
         { name: 'txn', partitions: [1] },
         { name: 'nope', partitions: [0] },
       ]),
       [ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     )
-    assert.equal(await endTxn(client, 'tx-verify', producerId, producerEpoch, false), ErrorCode.NONE)
+    assert.equal(await endTxn(client, tx, false), ErrorCode.NONE)
     assert.equal(
-      await endTxn(client, 'tx-unknown', producerId, producerEpoch, false),
+      await endTxn(client, { ...tx, transactionalId: 'tx-unknown' }, false),
       ErrorCode.INVALID_PRODUCER_ID_MAPPING,
     )
   })
 
   test('a second producer with the same transactional id fences the first and aborts its transaction', async () => {
     const first = await initTransactions(client, 'tx-fence')
-    await addPartitions(client, 'tx-fence', first.producerId, first.producerEpoch, [
-      { name: 'fence', partitions: [0] },
-    ])
-    const zombie = (seq: number) =>
-      makeBatch({
-        producerId: first.producerId,
-        producerEpoch: first.producerEpoch,
-        baseSequence: seq,
-        values: [`z${seq}`],
-        transactional: true,
-      })
+    await addPartitions(client, first, [{ name: 'fence', partitions: [0] }])
+    const zombie = (seq: number) => txnBatch(first, seq, [`z${seq}`])
     assert.equal((await produce(client, 'fence', 0, zombie(0), 'tx-fence')).errorCode, ErrorCode.NONE)
     assert.equal((await fetch(client, 'fence', 0, 0, READ_COMMITTED)).lastStableOffset, 0)
 
@@ -291,36 +259,14 @@ describe('idempotent producers and transactions over the wire', () => {
       (await produce(client, 'fence', 1, zombie(0), 'tx-fence')).errorCode,
       ErrorCode.INVALID_PRODUCER_EPOCH,
     )
-    assert.equal(
-      await endTxn(client, 'tx-fence', first.producerId, first.producerEpoch, true, 1),
+    assert.equal(await endTxn(client, first, true, 1), ErrorCode.INVALID_PRODUCER_EPOCH)
+    assert.equal(await endTxn(client, first, true, 3), ErrorCode.PRODUCER_FENCED)
+    assert.deepEqual(await addPartitions(client, first, [{ name: 'fence', partitions: [1] }], 1), [
       ErrorCode.INVALID_PRODUCER_EPOCH,
-    )
-    assert.equal(
-      await endTxn(client, 'tx-fence', first.producerId, first.producerEpoch, true, 3),
+    ])
+    assert.deepEqual(await addPartitions(client, first, [{ name: 'fence', partitions: [1] }], 2), [
       ErrorCode.PRODUCER_FENCED,
-    )
-    assert.deepEqual(
-      await addPartitions(
-        client,
-        'tx-fence',
-        first.producerId,
-        first.producerEpoch,
-        [{ name: 'fence', partitions: [1] }],
-        1,
-      ),
-      [ErrorCode.INVALID_PRODUCER_EPOCH],
-    )
-    assert.deepEqual(
-      await addPartitions(
-        client,
-        'tx-fence',
-        first.producerId,
-        first.producerEpoch,
-        [{ name: 'fence', partitions: [1] }],
-        2,
-      ),
-      [ErrorCode.PRODUCER_FENCED],
-    )
+    ])
     const v3 = await initProducerId(client, 'tx-fence', 60_000, 3, {
       producerId: first.producerId,
       producerEpoch: first.producerEpoch,
@@ -332,58 +278,29 @@ describe('idempotent producers and transactions over the wire', () => {
     })
     assert.equal(v4.errorCode, ErrorCode.PRODUCER_FENCED)
     // the new producer works
-    await addPartitions(client, 'tx-fence', second.producerId, second.producerEpoch, [
-      { name: 'fence', partitions: [0] },
-    ])
-    const ok = makeBatch({
-      producerId: second.producerId,
-      producerEpoch: second.producerEpoch,
-      baseSequence: 0,
-      values: ['new'],
-      transactional: true,
-    })
+    await addPartitions(client, second, [{ name: 'fence', partitions: [0] }])
+    const ok = txnBatch(second, 0, ['new'])
     assert.equal((await produce(client, 'fence', 0, ok, 'tx-fence')).errorCode, ErrorCode.NONE)
-    assert.equal(
-      await endTxn(client, 'tx-fence', second.producerId, second.producerEpoch, true),
-      ErrorCode.NONE,
-    )
+    assert.equal(await endTxn(client, second, true), ErrorCode.NONE)
     assert.deepEqual(committedView(await fetch(client, 'fence', 0, 0, READ_COMMITTED)), ['new'])
   })
 
   test('offsets committed in a transaction become visible only when it commits', async () => {
     const g = 'g-txn-offsets'
-    const { producerId, producerEpoch } = await initTransactions(client, 'tx-offsets')
+    const tx = await initTransactions(client, 'tx-offsets')
     // a plain commit first
-    const plain = await client.request(8, 8, {
-      groupId: g,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      topics: [
-        {
-          name: 'offsets-in',
-          partitions: [
-            { partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' },
-          ],
-        },
-      ],
-    })
+    const plain = await client.request(8, 8, offsetCommit(g, ADMIN, { 'offsets-in': [offset(0, 3n)] }))
     assert.equal(plain.topics[0].partitions[0].errorCode, ErrorCode.NONE)
-    await addPartitions(client, 'tx-offsets', producerId, producerEpoch, [
-      { name: 'offsets-in', partitions: [1] },
-    ])
+    await addPartitions(client, tx, [{ name: 'offsets-in', partitions: [1] }])
     assert.equal(
-      await txnOffsetCommit(client, 'tx-offsets', producerId, producerEpoch, g, 'offsets-in', 0, 10n),
+      await txnOffsetCommit(client, tx, g, 'offsets-in', 0, 10n),
       ErrorCode.INVALID_TXN_STATE,
       'the group must be added with AddOffsetsToTxn first',
     )
-    assert.equal(await addOffsets(client, 'tx-offsets', producerId, producerEpoch, g), ErrorCode.NONE)
+    assert.equal(await addOffsets(client, tx, g), ErrorCode.NONE)
+    assert.equal(await txnOffsetCommit(client, tx, g, 'offsets-in', 0, 10n), ErrorCode.NONE)
     assert.equal(
-      await txnOffsetCommit(client, 'tx-offsets', producerId, producerEpoch, g, 'offsets-in', 0, 10n),
-      ErrorCode.NONE,
-    )
-    assert.equal(
-      await txnOffsetCommit(client, 'tx-offsets', producerId, producerEpoch + 1, g, 'offsets-in', 0, 11n),
+      await txnOffsetCommit(client, { ...tx, producerEpoch: tx.producerEpoch + 1 }, g, 'offsets-in', 0, 11n),
       ErrorCode.INVALID_PRODUCER_EPOCH,
     )
     assert.deepEqual(await fetchCommitted(client, g, 'offsets-in', 0, false), { errorCode: 0, offset: 3n })
@@ -391,13 +308,13 @@ describe('idempotent producers and transactions over the wire', () => {
       errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
       offset: -1n,
     })
-    assert.equal(await endTxn(client, 'tx-offsets', producerId, producerEpoch, true), ErrorCode.NONE)
+    assert.equal(await endTxn(client, tx, true), ErrorCode.NONE)
     assert.deepEqual(await fetchCommitted(client, g, 'offsets-in', 0, true), { errorCode: 0, offset: 10n })
 
     // an aborted transaction's offsets never show
-    await addOffsets(client, 'tx-offsets', producerId, producerEpoch, g)
-    await txnOffsetCommit(client, 'tx-offsets', producerId, producerEpoch, g, 'offsets-in', 0, 20n)
-    assert.equal(await endTxn(client, 'tx-offsets', producerId, producerEpoch, false), ErrorCode.NONE)
+    await addOffsets(client, tx, g)
+    await txnOffsetCommit(client, tx, g, 'offsets-in', 0, 20n)
+    assert.equal(await endTxn(client, tx, false), ErrorCode.NONE)
     assert.deepEqual(await fetchCommitted(client, g, 'offsets-in', 0, true), { errorCode: 0, offset: 10n })
   })
 
@@ -405,17 +322,10 @@ describe('idempotent producers and transactions over the wire', () => {
     // Long enough that the transaction is surely still open at the first fetch below (two
     // produces with fsyncs before it took 255 ms on a loaded machine), short enough to wait for.
     const timeoutMs = 2000
-    const { producerId, producerEpoch } = await initTransactions(client, 'tx-timeout', timeoutMs)
-    await addPartitions(client, 'tx-timeout', producerId, producerEpoch, [
-      { name: 'timeout', partitions: [0] },
-    ])
-    const b = makeBatch({
-      producerId,
-      producerEpoch,
-      baseSequence: 0,
-      values: ['never'],
-      transactional: true,
-    })
+    const tx = await initTransactions(client, 'tx-timeout', timeoutMs)
+    const { producerEpoch } = tx
+    await addPartitions(client, tx, [{ name: 'timeout', partitions: [0] }])
+    const b = txnBatch(tx, 0, ['never'])
     assert.equal((await produce(client, 'timeout', 0, b, 'tx-timeout')).errorCode, ErrorCode.NONE)
     await produce(client, 'timeout', 0, plainBatch(['after']))
     assert.deepEqual(committedView(await fetch(client, 'timeout', 0, 0, READ_COMMITTED)), [])
@@ -432,24 +342,14 @@ describe('idempotent producers and transactions over the wire', () => {
     assert.deepEqual(committedView(f), ['after'])
     // the producer was fenced by the epoch bump
     assert.equal(broker.broker.transactions.transaction('tx-timeout')?.producerEpoch, producerEpoch + 1)
-    assert.equal(
-      await endTxn(client, 'tx-timeout', producerId, producerEpoch, true),
-      ErrorCode.PRODUCER_FENCED,
-    )
+    assert.equal(await endTxn(client, tx, true), ErrorCode.PRODUCER_FENCED)
   })
 
   test('DescribeTransactions, ListTransactions and DescribeProducers', async () => {
-    const { producerId, producerEpoch } = await initTransactions(client, 'tx-tools')
-    await addPartitions(client, 'tx-tools', producerId, producerEpoch, [
-      { name: 'tools', partitions: [1, 0] },
-    ])
-    const b = makeBatch({
-      producerId,
-      producerEpoch,
-      baseSequence: 0,
-      values: ['a', 'b'],
-      transactional: true,
-    })
+    const tx = await initTransactions(client, 'tx-tools')
+    const { producerId, producerEpoch } = tx
+    await addPartitions(client, tx, [{ name: 'tools', partitions: [1, 0] }])
+    const b = txnBatch(tx, 0, ['a', 'b'])
     await produce(client, 'tools', 1, plainBatch(['p']))
     await produce(client, 'tools', 1, b, 'tx-tools')
     const d = await client.request(65, 0, { transactionalIds: ['tx-tools', 'nope', ''] })
@@ -491,7 +391,7 @@ describe('idempotent producers and transactions over the wire', () => {
       [[producerId, producerEpoch, 1, 1n]],
     )
     assert.equal(missing.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-    assert.equal(await endTxn(client, 'tx-tools', producerId, producerEpoch, true), ErrorCode.NONE)
+    assert.equal(await endTxn(client, tx, true), ErrorCode.NONE)
   })
 })
 
@@ -510,7 +410,7 @@ describe('transactions across a restart', () => {
     let c = await WireClient.connect(running.port)
     const g = 'g-restart'
     let idem: bigint
-    let tx: { producerId: bigint; producerEpoch: number }
+    let tx: TxnProducer
     let retried: Buffer
     try {
       assert.ok(
@@ -520,20 +420,11 @@ describe('transactions across a restart', () => {
       retried = makeBatch({ producerId: idem, producerEpoch: 0, baseSequence: 0, values: ['i0', 'i1'] })
       assert.equal((await produce(c, 'r', 0, Buffer.from(retried))).baseOffset, 0)
       tx = await initTransactions(c, 'tx-restart')
-      await addPartitions(c, 'tx-restart', tx.producerId, tx.producerEpoch, [{ name: 'r', partitions: [0] }])
-      await addOffsets(c, 'tx-restart', tx.producerId, tx.producerEpoch, g)
-      const t = makeBatch({
-        producerId: tx.producerId,
-        producerEpoch: tx.producerEpoch,
-        baseSequence: 0,
-        values: ['t0'],
-        transactional: true,
-      })
+      await addPartitions(c, tx, [{ name: 'r', partitions: [0] }])
+      await addOffsets(c, tx, g)
+      const t = txnBatch(tx, 0, ['t0'])
       assert.equal((await produce(c, 'r', 0, t, 'tx-restart')).baseOffset, 2)
-      assert.equal(
-        await txnOffsetCommit(c, 'tx-restart', tx.producerId, tx.producerEpoch, g, 'r', 0, 2n),
-        ErrorCode.NONE,
-      )
+      assert.equal(await txnOffsetCommit(c, tx, g, 'r', 0, 2n), ErrorCode.NONE)
     } finally {
       c.close()
       await running.close()
@@ -550,7 +441,7 @@ describe('transactions across a restart', () => {
       // the transaction is still open, its offsets still pending
       assert.equal((await fetch(c, 'r', 0, 0, READ_COMMITTED)).lastStableOffset, 2)
       assert.equal((await fetchCommitted(c, g, 'r', 0, true)).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT)
-      assert.equal(await endTxn(c, 'tx-restart', tx.producerId, tx.producerEpoch, true), ErrorCode.NONE)
+      assert.equal(await endTxn(c, tx, true), ErrorCode.NONE)
       const f = await fetch(c, 'r', 0, 0, READ_COMMITTED)
       assert.deepEqual(committedView(f), ['i0', 'i1', 't0'])
       assert.deepEqual(await fetchCommitted(c, g, 'r', 0, true), { errorCode: 0, offset: 2n })
@@ -574,7 +465,7 @@ describe('transactions across a restart', () => {
     let running = await startBroker(options)
     let c = await WireClient.connect(running.port)
     let pid: bigint
-    let tx: { producerId: bigint; producerEpoch: number }
+    let tx: TxnProducer
     let late: Buffer
     let topicId = ''
     try {
@@ -594,28 +485,12 @@ describe('transactions across a restart', () => {
       late = makeBatch({ producerId: pid, producerEpoch: 0, baseSequence: 2, values: ['c'] })
       assert.equal((await produce(c, 'crash', 0, Buffer.from(late))).baseOffset, 2)
       tx = await initTransactions(c, 'tx-crash')
-      await addPartitions(c, 'tx-crash', tx.producerId, tx.producerEpoch, [
-        { name: 'crash', partitions: [0] },
-      ])
-      const t1 = makeBatch({
-        producerId: tx.producerId,
-        producerEpoch: tx.producerEpoch,
-        baseSequence: 0,
-        values: ['x'],
-        transactional: true,
-      })
+      await addPartitions(c, tx, [{ name: 'crash', partitions: [0] }])
+      const t1 = txnBatch(tx, 0, ['x'])
       assert.equal((await produce(c, 'crash', 0, t1, 'tx-crash')).baseOffset, 3)
-      assert.equal(await endTxn(c, 'tx-crash', tx.producerId, tx.producerEpoch, false), ErrorCode.NONE)
-      await addPartitions(c, 'tx-crash', tx.producerId, tx.producerEpoch, [
-        { name: 'crash', partitions: [0] },
-      ])
-      const t2 = makeBatch({
-        producerId: tx.producerId,
-        producerEpoch: tx.producerEpoch,
-        baseSequence: 1,
-        values: ['y'],
-        transactional: true,
-      })
+      assert.equal(await endTxn(c, tx, false), ErrorCode.NONE)
+      await addPartitions(c, tx, [{ name: 'crash', partitions: [0] }])
+      const t2 = txnBatch(tx, 1, ['y'])
       assert.equal((await produce(c, 'crash', 0, t2, 'tx-crash')).baseOffset, 5)
       // a crash image: the files as they are now, with no clean shutdown
       await cp(dataDir, crashed, { recursive: true })
@@ -640,7 +515,7 @@ describe('transactions across a restart', () => {
       assert.equal(f.lastStableOffset, 5, 'the open transaction still holds the last stable offset')
       assert.deepEqual(f.abortedTransactions, [{ producerId: tx.producerId, firstOffset: 3 }])
       assert.deepEqual(committedView(f), ['a', 'b', 'c'])
-      assert.equal(await endTxn(c, 'tx-crash', tx.producerId, tx.producerEpoch, true), ErrorCode.NONE)
+      assert.equal(await endTxn(c, tx, true), ErrorCode.NONE)
       assert.deepEqual(committedView(await fetch(c, 'crash', 0, 0, READ_COMMITTED)), ['a', 'b', 'c', 'y'])
     } finally {
       c.close()
