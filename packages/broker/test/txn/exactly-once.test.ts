@@ -5,8 +5,9 @@
 // (transaction.addConsumer + addOffset). The broker runs in this process; only the loops die.
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { after, before, describe, type TestContext, test } from 'node:test'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import type { LineChild } from '../helpers/child-process.ts'
 import { PYTHON } from '../helpers/python.ts'
 import { WireClient } from '../helpers/wire-client.ts'
 import {
@@ -46,95 +47,68 @@ describe('exactly-once consume-transform-produce under SIGKILL', () => {
     await broker?.dispose()
   })
 
-  async function topics(name: string, count: number): Promise<{ input: string; output: string }> {
+  /**
+   * Writes `count` records to `<name>-in`, runs the copy loop `spawn` starts under 20 kills
+   * (seeded), and checks a read_committed consumer of `<name>-out` sees each record once.
+   */
+  async function copyUnderKills(
+    t: TestContext,
+    name: string,
+    count: number,
+    seed: number,
+    spawn: (input: string, output: string) => LineChild,
+  ): Promise<void> {
     const input = `${name}-in`
     const output = `${name}-out`
-    for (const t of [input, output]) {
-      assert.ok(
-        (
-          await broker.broker.topics.create({
-            name: t,
-            numPartitions: INPUT_PARTITIONS,
-            replicationFactor: -1,
-          })
-        ).ok,
-      )
+    for (const topic of [input, output]) {
+      const created = await broker.broker.topics.create({
+        name: topic,
+        numPartitions: INPUT_PARTITIONS,
+        replicationFactor: -1,
+      })
+      assert.ok(created.ok)
     }
     await writeInput(client, input, count)
-    return { input, output }
-  }
-
-  async function verify(output: string, count: number, report: { kills: number; transactions: number }) {
+    const report = await runUnderKills(() => spawn(input, output), 20, seed)
     const committed = await readAll(broker.bootstrap, output, INPUT_PARTITIONS, 'read_committed')
     checkExactlyOnce(committed, count)
     const uncommitted = await readAll(broker.bootstrap, output, INPUT_PARTITIONS, 'read_uncommitted')
     // Kills inside transactions leave aborted records behind, which read_uncommitted shows.
-    return { aborted: uncommitted.length - committed.length, ...report }
+    t.diagnostic(JSON.stringify({ aborted: uncommitted.length - committed.length, ...report }))
+    assert.equal(report.kills, 20)
   }
 
-  test('librdkafka (python3-confluent-kafka): 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
-    const count = 2400
-    const { input, output } = await topics('eos-confluent', count)
-    const report = await runUnderKills(
-      () =>
-        spawnLoop(PYTHON, [
-          TXN_CLIENT,
-          'ctp',
-          broker.bootstrap,
-          input,
-          output,
-          'eos-confluent',
-          'eos-confluent-tx',
-          String(INPUT_PARTITIONS),
-          '20',
-        ]),
-      20,
-      0xc0ffee,
-    )
-    const outcome = await verify(output, count, report)
-    t.diagnostic(JSON.stringify(outcome))
-    assert.equal(outcome.kills, 20)
-  })
+  test('librdkafka (python3-confluent-kafka): 20 kills', { timeout: TIMEOUT_MS }, (t) =>
+    copyUnderKills(t, 'eos-confluent', 2400, 0xc0ffee, (input, output) =>
+      spawnLoop(PYTHON, [
+        TXN_CLIENT,
+        'ctp',
+        broker.bootstrap,
+        input,
+        output,
+        'eos-confluent',
+        'eos-confluent-tx',
+        String(INPUT_PARTITIONS),
+        '20',
+      ]),
+    ),
+  )
 
-  test('kafkajs 2.2.4: 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
-    const count = 3000
-    const { input, output } = await topics('eos-kafkajs', count)
-    const report = await runUnderKills(
-      () =>
+  for (const [title, script, name, seed] of [
+    ['kafkajs 2.2.4', 'ctp-kafkajs.mjs', 'eos-kafkajs', 0xbeef],
+    ['@platformatic/kafka 1.35', 'ctp-platformatic.mjs', 'eos-platformatic', 0xfeed],
+  ] as const) {
+    test(`${title}: 20 kills`, { timeout: TIMEOUT_MS }, (t) =>
+      copyUnderKills(t, name, 3000, seed, (input, output) =>
         spawnLoop(process.execPath, [
-          join(CLIENTS_DIR, 'ctp-kafkajs.mjs'),
+          join(CLIENTS_DIR, script),
           broker.bootstrap,
           input,
           output,
-          'eos-kafkajs',
-          'eos-kafkajs-tx',
+          name,
+          `${name}-tx`,
         ]),
-      20,
-      0xbeef,
+      ),
     )
-    const outcome = await verify(output, count, report)
-    t.diagnostic(JSON.stringify(outcome))
-    assert.equal(outcome.kills, 20)
-  })
-
-  test('@platformatic/kafka 1.35: 20 kills', { timeout: TIMEOUT_MS }, async (t) => {
-    const count = 3000
-    const { input, output } = await topics('eos-platformatic', count)
-    const report = await runUnderKills(
-      () =>
-        spawnLoop(process.execPath, [
-          join(CLIENTS_DIR, 'ctp-platformatic.mjs'),
-          broker.bootstrap,
-          input,
-          output,
-          'eos-platformatic',
-          'eos-platformatic-tx',
-        ]),
-      20,
-      0xfeed,
-    )
-    const outcome = await verify(output, count, report)
-    t.diagnostic(JSON.stringify(outcome))
-    assert.equal(outcome.kills, 20)
-  })
+  }
 })
