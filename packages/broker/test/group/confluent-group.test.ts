@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { startBroker } from '../../src/index.ts'
+import { type RunningBroker, startBroker } from '../../src/index.ts'
 import { makeTempDir, removeDir } from '../helpers/broker.ts'
 import { killChild, LineChild } from '../helpers/child-process.ts'
 import { PYTHON } from '../helpers/python.ts'
 import {
   covers,
+  createScenarioTopic,
   describeMembers,
   Member,
   PARTITIONS,
@@ -33,6 +34,40 @@ function spawnMember(
   return new LineChild(PYTHON, args, { env: { ...process.env, PYTHONUNBUFFERED: '1' } })
 }
 
+/**
+ * Runs `body` against a broker of its own (in a fresh data dir) with a PARTITIONS-partition
+ * `topic`; `start` launches a member with `spawn` and keeps it, to be SIGKILLed at the end.
+ */
+async function onOwnBroker(
+  dirName: string,
+  topic: string,
+  spawn: (bootstrap: string, name: string) => LineChild,
+  body: (running: RunningBroker, start: (name: string) => Member, members: Member[]) => Promise<void>,
+): Promise<void> {
+  const dataDir = await makeTempDir(dirName)
+  const running = await startBroker({
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    brokerConfigs: { 'group.initial.rebalance.delay.ms': '500' },
+  })
+  const members: Member[] = []
+  try {
+    await createScenarioTopic(running, topic)
+    const start = (name: string) => {
+      const m = new Member(name, spawn(running.bootstrap, name))
+      members.push(m)
+      return m
+    }
+    await body(running, start, members)
+  } finally {
+    for (const m of members) killChild(m.child.child, 'SIGKILL')
+    await Promise.all(members.map((m) => m.child.exited))
+    await running.close()
+    await removeDir(dataDir)
+  }
+}
+
 describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
   test('three members split, failover, scale-out, broker restart, nothing skipped', {
     timeout: 150_000,
@@ -49,31 +84,11 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
   test('cooperative-sticky: a third member joins by incremental rebalances; owners keep partitions throughout', {
     timeout: 90_000,
   }, async (t) => {
-    const dataDir = await makeTempDir('group-coop')
-    const running = await startBroker({
-      port: 0,
-      dataDir,
-      logLevel: 'silent',
-      brokerConfigs: { 'group.initial.rebalance.delay.ms': '500' },
-    })
-    const members: Member[] = []
-    try {
-      const topic = 'coop'
-      assert.ok(
-        (
-          await running.broker.topics.create({
-            name: topic,
-            numPartitions: PARTITIONS,
-            replicationFactor: -1,
-          })
-        ).ok,
-      )
+    const topic = 'coop'
+    const cooperative = (bootstrap: string) =>
+      spawnMember(bootstrap, topic, 'coop-group', 'cooperative-sticky')
+    await onOwnBroker('group-coop', topic, cooperative, async (running, start, members) => {
       const values = new Set(produce(running, topic, 'a', 20))
-      const start = (name: string) => {
-        const m = new Member(name, spawnMember(running.bootstrap, topic, 'coop-group', 'cooperative-sticky'))
-        members.push(m)
-        return m
-      }
       const a = start('c1')
       const b = start('c2')
       await waitUntil(
@@ -141,42 +156,18 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
         )
       }
       assert.equal(c.assignment?.length, 2)
-    } finally {
-      for (const m of members) killChild(m.child.child, 'SIGKILL')
-      await Promise.all(members.map((m) => m.child.exited))
-      await running.close()
-      await removeDir(dataDir)
-    }
+    })
   })
 
   test('a static member restarting within its session timeout keeps its partitions without a rebalance', {
     timeout: 90_000,
   }, async (t) => {
-    const dataDir = await makeTempDir('group-static')
-    const running = await startBroker({
-      port: 0,
-      dataDir,
-      logLevel: 'silent',
-      brokerConfigs: { 'group.initial.rebalance.delay.ms': '500' },
-    })
-    const members: Member[] = []
-    try {
-      const topic = 'static'
-      const group = 'static-group'
-      assert.ok(
-        (
-          await running.broker.topics.create({
-            name: topic,
-            numPartitions: PARTITIONS,
-            replicationFactor: -1,
-          })
-        ).ok,
-      )
-      const start = (name: string) => {
-        const m = new Member(name, spawnMember(running.bootstrap, topic, group, 'range', name))
-        members.push(m)
-        return m
-      }
+    const topic = 'static'
+    const group = 'static-group'
+    // The member's name is its group.instance.id.
+    const staticMember = (bootstrap: string, name: string) =>
+      spawnMember(bootstrap, topic, group, 'range', name)
+    await onOwnBroker('group-static', topic, staticMember, async (running, start, members) => {
       const a = start('static-a')
       const b = start('static-b')
       await waitUntil(
@@ -222,11 +213,6 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
         'both members to consume',
         () => describeMembers(members),
       )
-    } finally {
-      for (const m of members) killChild(m.child.child, 'SIGKILL')
-      await Promise.all(members.map((m) => m.child.exited))
-      await running.close()
-      await removeDir(dataDir)
-    }
+    })
   })
 })

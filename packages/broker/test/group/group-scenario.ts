@@ -71,6 +71,16 @@ export class Member {
 
 export type SpawnMember = (name: string, bootstrap: string, topic: string, group: string) => LineChild
 
+/** Creates `topic` with PARTITIONS partitions; a refusal fails the test. */
+export async function createScenarioTopic(running: RunningBroker, topic: string): Promise<void> {
+  const created = await running.broker.topics.create({
+    name: topic,
+    numPartitions: PARTITIONS,
+    replicationFactor: -1,
+  })
+  assert.ok(created.ok)
+}
+
 /** Polls `check` every 50 ms until it returns true; fails with `what` (and `detail()`) after timeoutMs. */
 export async function waitUntil(
   check: () => boolean,
@@ -199,12 +209,7 @@ export async function runGroupScenario(options: ScenarioOptions): Promise<Scenar
   }
   const detail = () => describeMembers(members)
   try {
-    const created = await running.broker.topics.create({
-      name: topic,
-      numPartitions: PARTITIONS,
-      replicationFactor: -1,
-    })
-    assert.ok(created.ok)
+    await createScenarioTopic(running, topic)
     for (const v of produce(running, topic, 'a', 40)) allValues.add(v)
 
     // Three members split the six partitions.
