@@ -114,22 +114,7 @@ describe('kcat 1.7 (librdkafka 2.0.2): produce, consume, look up', () => {
   it('reads every partition back in order (-C -p -o beginning -e -f -Z)', async () => {
     read = []
     for (let p = 0; p < PARTITIONS; p++) {
-      const { stdout } = await kcat(broker.bootstrap, [
-        '-C',
-        '-t',
-        TOPIC,
-        '-p',
-        String(p),
-        '-o',
-        'beginning',
-        '-e',
-        '-Z',
-        '-X',
-        'fetch.wait.max.ms=50',
-        '-f',
-        FORMAT,
-      ])
-      read.push(...parseFormatted(stdout))
+      read.push(...(await consume(broker.bootstrap, p, 'beginning', ...TO_THE_END)))
     }
     assertSameRecords(records, read, PARTITIONS, { timestamps: false })
     // kcat stamps records itself: each must carry a time from its own run.
@@ -148,37 +133,10 @@ describe('kcat 1.7 (librdkafka 2.0.2): produce, consume, look up', () => {
   it('reads from an absolute offset (-o 100 -c 5) and from the end (-o -3 -e)', async () => {
     const p = 2
     const ofPartition = read.filter((r) => r.partition === p)
-    const absolute = await kcat(broker.bootstrap, [
-      '-C',
-      '-t',
-      TOPIC,
-      '-p',
-      String(p),
-      '-o',
-      '100',
-      '-c',
-      '5',
-      '-Z',
-      '-f',
-      FORMAT,
-    ])
-    assert.deepEqual(parseFormatted(absolute.stdout), ofPartition.slice(100, 105))
-    const relative = await kcat(broker.bootstrap, [
-      '-C',
-      '-t',
-      TOPIC,
-      '-p',
-      String(p),
-      '-o',
-      '-3',
-      '-e',
-      '-Z',
-      '-X',
-      'fetch.wait.max.ms=50',
-      '-f',
-      FORMAT,
-    ])
-    assert.deepEqual(parseFormatted(relative.stdout), ofPartition.slice(-3))
+    const absolute = await consume(broker.bootstrap, p, '100', '-c', '5')
+    assert.deepEqual(absolute, ofPartition.slice(100, 105))
+    const relative = await consume(broker.bootstrap, p, '-3', ...TO_THE_END)
+    assert.deepEqual(relative, ofPartition.slice(-3))
   })
 
   it('looks offsets up by timestamp (-Q -t topic:partition:timestamp)', async () => {
@@ -210,21 +168,8 @@ describe('kcat 1.7 (librdkafka 2.0.2): produce, consume, look up', () => {
     const ofPartition = read.filter((r) => r.partition === p)
     const target = ofPartition[Math.floor(ofPartition.length / 3)].timestamp
     const from = expectedOffsetForTimestamp(ofPartition, target)!.offset
-    const { stdout } = await kcat(broker.bootstrap, [
-      '-C',
-      '-t',
-      TOPIC,
-      '-p',
-      String(p),
-      '-o',
-      `s@${target}`,
-      '-c',
-      '10',
-      '-Z',
-      '-f',
-      FORMAT,
-    ])
-    assert.deepEqual(parseFormatted(stdout), ofPartition.slice(from, from + 10))
+    const consumed = await consume(broker.bootstrap, p, `s@${target}`, '-c', '10')
+    assert.deepEqual(consumed, ofPartition.slice(from, from + 10))
   })
 
   it('is gone after AdminClient.delete_topics', async () => {
@@ -248,6 +193,21 @@ async function produce(bootstrap: string, inv: Invocation): Promise<void> {
   const result = await kcat(bootstrap, args, { input, timeoutMs: 30_000 })
   inv.endedMs = Date.now()
   assert.doesNotMatch(result.stderr, /fail|error/i, `kcat -P partition ${inv.partition} codec ${inv.codec}`)
+}
+
+/** Stop at the end of the partition (-e), noticed after a short fetch wait. */
+const TO_THE_END = ['-e', '-X', 'fetch.wait.max.ms=50']
+
+/** `kcat -C -Z -f FORMAT` on one partition from `offset` (its -o), with `more` flags; what it read. */
+async function consume(
+  bootstrap: string,
+  partition: number,
+  offset: string,
+  ...more: string[]
+): Promise<ReadRecord[]> {
+  const args = ['-C', '-t', TOPIC, '-p', String(partition), '-o', offset, ...more, '-Z', '-f', FORMAT]
+  const { stdout } = await kcat(bootstrap, args)
+  return parseFormatted(stdout)
 }
 
 /** Parses `-f '%p\t%o\t%T\t%k\t%s\t%h\n' -Z` lines. */
