@@ -193,6 +193,11 @@ export interface TxnProducer {
   producerEpoch: number
 }
 
+/** The fields AddOffsetsToTxn, EndTxn and TxnOffsetCommit name the producer by. */
+function producerFields({ transactionalId, producerId, producerEpoch }: TxnProducer): TxnProducer {
+  return { transactionalId, producerId, producerEpoch }
+}
+
 /** A transactional batch of `values` from `producer`, starting at `baseSequence`. */
 export function txnBatch(producer: TxnProducer, baseSequence: number, values: string[]): Buffer {
   const { producerId, producerEpoch } = producer
@@ -253,9 +258,7 @@ export async function addOffsets(
   groupId: string,
   version = 3,
 ): Promise<number> {
-  const { transactionalId, producerId, producerEpoch } = producer
-  const r = await client.request(25, version, { transactionalId, producerId, producerEpoch, groupId })
-  return r.errorCode
+  return (await client.request(25, version, { ...producerFields(producer), groupId })).errorCode
 }
 
 export async function endTxn(
@@ -264,9 +267,7 @@ export async function endTxn(
   committed: boolean,
   version = 3,
 ): Promise<number> {
-  const { transactionalId, producerId, producerEpoch } = producer
-  const r = await client.request(26, version, { transactionalId, producerId, producerEpoch, committed })
-  return r.errorCode
+  return (await client.request(26, version, { ...producerFields(producer), committed })).errorCode
 }
 
 export async function txnOffsetCommit(
@@ -278,12 +279,9 @@ export async function txnOffsetCommit(
   offset: bigint,
   version = 3,
 ): Promise<number> {
-  const { transactionalId, producerId, producerEpoch } = producer
   const r = await client.request(28, version, {
-    transactionalId,
+    ...producerFields(producer),
     groupId,
-    producerId,
-    producerEpoch,
     generationId: -1,
     memberId: '',
     groupInstanceId: null,
