@@ -221,10 +221,7 @@ export class BrokerMetrics {
   }
 
   /** Label children per API, looked up once: prom-client hashes a label object on every call. */
-  private readonly perApi = new Map<
-    string,
-    { count: Counter.Internal; latency: Histogram.Internal<'api'> }
-  >()
+  private readonly perApi = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'api'> }>()
 
   observeRequest(api: string, seconds: number): void {
     let children = this.perApi.get(api)
