@@ -22,8 +22,7 @@ import type {
 import { ErrorCode } from '@runnel/protocol'
 import type { TopicPartition } from '../txn/transaction-metadata.ts'
 import { registerHandler } from './registry.ts'
-
-const PRODUCER_FENCED_FROM_VERSION = 2
+import { fencedForVersion } from './txn-errors.ts'
 
 export const addPartitionsToTxn = registerHandler({
   apiKey: 24,
@@ -52,15 +51,15 @@ export const addPartitionsToTxn = registerHandler({
           ? ErrorCode.OPERATION_NOT_ATTEMPTED
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     } else {
-      let error = await ctx.broker.transactions.addPartitions(
-        request.v3AndBelowTransactionalId ?? '',
-        request.v3AndBelowProducerId ?? -1n,
-        request.v3AndBelowProducerEpoch ?? -1,
-        partitions,
+      const error = fencedForVersion(
+        await ctx.broker.transactions.addPartitions(
+          request.v3AndBelowTransactionalId ?? '',
+          request.v3AndBelowProducerId ?? -1n,
+          request.v3AndBelowProducerEpoch ?? -1,
+          partitions,
+        ),
+        version,
       )
-      if (error === ErrorCode.PRODUCER_FENCED && version < PRODUCER_FENCED_FROM_VERSION) {
-        error = ErrorCode.INVALID_PRODUCER_EPOCH
-      }
       errorFor = () => error
     }
     const resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = topics.map(

@@ -1,5 +1,5 @@
 // What the transactional APIs share in their answers: PRODUCER_FENCED came with v2 of
-// AddOffsetsToTxn and EndTxn; an older version gets INVALID_PRODUCER_EPOCH instead, as Kafka
+// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn; an older version gets INVALID_PRODUCER_EPOCH instead, as Kafka
 // maps it.
 import { ErrorCode } from '@runnel/protocol'
 

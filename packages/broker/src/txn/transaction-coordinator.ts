@@ -21,7 +21,7 @@
 // read the current entry.
 import { ErrorCode } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
-import type { TopicPartitionErrors } from '../group/coordinator.ts'
+import { everyPartition, type TopicPartitionErrors } from '../group/coordinator.ts'
 import { OFFSETS_TOPIC } from '../group/offsets-topic.ts'
 import { SerialQueue } from '../group/serial-queue.ts'
 import type { PartitionLog } from '../storage/index.ts'
@@ -370,11 +370,7 @@ export class TransactionCoordinator {
    * never interleaves with the transaction's end.
    */
   async txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TopicPartitionErrors[]> {
-    const everywhere = (errorCode: number): TopicPartitionErrors[] =>
-      input.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-      }))
+    const everywhere = (errorCode: number): TopicPartitionErrors[] => everyPartition(input.topics, errorCode)
     if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     if ((await this.broker.groups.ensureReady()) !== ErrorCode.NONE)
       return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
