@@ -1,27 +1,16 @@
 // The in-memory PartitionLog, for the in-process test broker: batches kept as buffers in
 // segment-shaped groups, so rolling, retention and lookups follow exactly the rules of the disk
 // log (shared roll-policy.ts, retention.ts, segment-indexer.ts) and the conformance suite holds
-// both to the same answers. flush() resolves at once: there is nothing to make durable.
-import type {
-  AppendOptions,
-  AppendResult,
-  BatchLookup,
-  DeleteRecordsResult,
-  PartitionLog,
-  ReadOptions,
-  ReadResult,
-  RetentionResult,
-  StorageFailure,
-} from './api.ts'
+// both to the same answers; the rules over the segment list are segmented-log.ts, shared with the
+// disk log. flush() resolves at once: there is nothing to make durable.
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
-import type { CleaningInput } from './cleaning-plan.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
+import { silentLogger } from './logger.ts'
 import { OffsetIndex } from './offset-index.ts'
-import { admitAppend, placeBatches } from './place-batches.ts'
-import { planRetention, type RetentionCandidate } from './retention.ts'
-import { type RollCandidate, shouldRoll } from './roll-policy.ts'
+import type { PlacedBatch } from './place-batches.ts'
 import { SegmentIndexer } from './segment-indexer.ts'
+import { type LogSegment, lastModifiedOf, SegmentedLog } from './segmented-log.ts'
 import { ownedBytes } from './tail-cache.ts'
 import { NO_TIMESTAMP, TimeIndex } from './time-index.ts'
 
@@ -32,7 +21,7 @@ interface MemoryBatch {
   readonly bytes: Buffer
 }
 
-class MemorySegment implements RollCandidate, RetentionCandidate {
+class MemorySegment implements LogSegment<MemoryBatch> {
   readonly baseOffset: number
   readonly createdAtMs: number
   // Owned by the MemoryPartitionLog holding this segment.
@@ -60,8 +49,28 @@ class MemorySegment implements RollCandidate, RetentionCandidate {
     return this.indexer.maxTimestamp
   }
 
+  get offsetOfMaxTimestamp(): number {
+    return this.indexer.offsetOfMaxTimestamp
+  }
+
   indexIsFull(segmentIndexBytes: number): boolean {
     return this.indexer.isFull(segmentIndexBytes)
+  }
+
+  setIndexInterval(bytes: number): void {
+    this.indexer.intervalBytes = bytes
+  }
+
+  locate(offset: number): MemoryBatch | undefined {
+    return this.batches[this.batchIndexFor(offset)]
+  }
+
+  findByTimestamp(timestamp: number, fromOffset: number): MemoryBatch | undefined {
+    if (this.maxTimestamp < timestamp) return undefined
+    for (let i = this.batchIndexFor(fromOffset); i < this.batches.length; i++) {
+      if (this.batches[i].maxTimestamp >= timestamp) return this.batches[i]
+    }
+    return undefined
   }
 
   /** Index of the first batch whose last offset is >= offset (batches.length when none). */
@@ -106,81 +115,32 @@ class MemoryCleanedSegment implements CleanedSegmentOutput {
   abort(): void {}
 }
 
-const closedError = (topic: string, partition: number) =>
-  new StorageError(StorageErrorCode.closed, `log ${topic}-${partition} is closed`)
-
-export class MemoryPartitionLog implements PartitionLog, CompactableLog<MemorySegment> {
-  readonly topic: string
-  readonly partition: number
-  private readonly clock: () => number
-
-  // ---- Mutable state, owned by this log; every method runs to completion synchronously. ----
-  private segments: MemorySegment[]
-  private _logStartOffset = 0
-  private _logEndOffset = 0
-  private _sizeInBytes = 0
-  /** Bytes appended since creation (for StorageStats). */
+export class MemoryPartitionLog
+  extends SegmentedLog<MemorySegment, MemoryBatch>
+  implements CompactableLog<MemorySegment>
+{
+  /** Bytes appended since creation (for StorageStats). Owned by this log. */
   appendedBytes = 0
-  private _config: LogConfig
-  private closed: StorageError | undefined
-  /** Where the cleaner stopped last. */
-  private firstDirtyOffset = 0
-  /** Earliest delete horizon of a tombstone the last cleaning kept. */
-  private nextDeleteHorizon: number | undefined
 
   constructor(topic: string, partition: number, config: LogConfig, clock: () => number = Date.now) {
-    this.topic = topic
-    this.partition = partition
-    this._config = config
-    this.clock = clock
-    this.segments = [new MemorySegment(0, config, clock())]
+    const segments = [new MemorySegment(0, config, clock())]
+    super({
+      topic,
+      partition,
+      config,
+      clock,
+      logger: silentLogger,
+      segments,
+      logStartOffset: 0,
+      firstDirtyOffset: 0,
+    })
   }
 
-  get logStartOffset(): number {
-    return this._logStartOffset
-  }
-
-  get logEndOffset(): number {
-    return this._logEndOffset
-  }
-
-  get highWatermark(): number {
-    return this._logEndOffset
-  }
-
-  get sizeInBytes(): number {
-    return this._sizeInBytes
-  }
-
-  get segmentCount(): number {
-    return this.segments.length
-  }
-
-  get config(): LogConfig {
-    return this._config
-  }
-
-  segmentBaseOffsets(): number[] {
-    return this.segments.map((s) => s.baseOffset)
-  }
-
-  private get active(): MemorySegment {
-    return this.segments[this.segments.length - 1]
-  }
-
-  append(records: Buffer, options: AppendOptions = {}): AppendResult {
-    if (this.closed !== undefined) return this.failed()
-    const config = this._config
-    const infos = admitAppend(records, config)
-    if (!Array.isArray(infos)) return infos
-    const baseOffset = this._logEndOffset
-    const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)
-    const now = this.clock()
-    if (shouldRoll(this.active, config, placed.incoming, now)) this.roll(now)
+  protected override writeBatches(records: Buffer, batches: readonly PlacedBatch[], now: number): void {
     const segment = this.active
-    if (segment.size === 0) segment.firstBatchTimestamp = placed.batches[0].maxTimestamp
+    if (segment.size === 0) segment.firstBatchTimestamp = batches[0].maxTimestamp
     const position = segment.size
-    for (const b of placed.batches) {
+    for (const b of batches) {
       segment.indexer.add(b.baseOffset, b.size, b.maxTimestamp, position + b.relativePosition)
       segment.batches.push({
         baseOffset: b.baseOffset,
@@ -190,163 +150,66 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog<MemorySe
       })
     }
     segment.size += records.length
-    segment.nextOffset = placed.nextOffset
+    segment.nextOffset = batches[batches.length - 1].lastOffset + 1
     segment.lastModifiedMs = now
-    this._logEndOffset = placed.nextOffset
-    this._sizeInBytes += records.length
     this.appendedBytes += records.length
-    return {
-      kind: 'appended',
-      baseOffset,
-      lastOffset: placed.nextOffset - 1,
-      logStartOffset: this._logStartOffset,
-    }
   }
 
-  private roll(now: number): void {
+  protected override roll(now: number): void {
     this.active.indexer.seal()
     this.segments.push(new MemorySegment(this._logEndOffset, this._config, now))
   }
 
-  flush(): Promise<void> {
-    return this.closed !== undefined ? Promise.reject(this.closed) : Promise.resolve()
+  override flush(): Promise<void> {
+    return this.failure !== undefined ? Promise.reject(this.failure) : Promise.resolve()
   }
 
-  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
-    if (this.closed !== undefined) return this.failed()
-    const logStartOffset = this._logStartOffset
-    const logEndOffset = this._logEndOffset
-    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset)
-      return { kind: 'offsetOutOfRange', logStartOffset, logEndOffset }
-    const upTo = Math.min(options.upToOffset ?? logEndOffset, logEndOffset)
-    const minOne = options.minOneBatch ?? false
+  protected override readBatches(
+    fetchOffset: number,
+    maxBytes: number,
+    minOne: boolean,
+    upTo: number,
+  ): Buffer[] {
     const batches: Buffer[] = []
     let total = 0
-    if (fetchOffset < upTo) {
-      outer: for (let s = this.segmentIndexFor(fetchOffset); s < this.segments.length; s++) {
-        const segment = this.segments[s]
-        for (let i = segment.batchIndexFor(fetchOffset); i < segment.batches.length; i++) {
-          const b = segment.batches[i]
-          if (b.lastOffset >= upTo) break outer
-          if (total + b.bytes.length > maxBytes && !(minOne && batches.length === 0)) break outer
-          batches.push(b.bytes)
-          total += b.bytes.length
-        }
-      }
-    }
-    return {
-      kind: 'ok',
-      batches,
-      sizeInBytes: total,
-      logStartOffset,
-      highWatermark: logEndOffset,
-      logEndOffset,
-    }
-  }
-
-  private segmentIndexFor(offset: number): number {
-    let lo = 0
-    let hi = this.segments.length - 1
-    let found = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.segments[mid].baseOffset <= offset) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    return found
-  }
-
-  offsetForTimestamp(timestamp: number, fromOffset: number = this._logStartOffset): BatchLookup {
-    if (this.closed !== undefined) return this.failed()
-    for (const segment of this.segments) {
-      if (segment.nextOffset <= fromOffset || segment.maxTimestamp < timestamp) continue
-      for (let i = segment.batchIndexFor(fromOffset); i < segment.batches.length; i++) {
+    for (let s = this.segmentIndexFor(fetchOffset); s < this.segments.length; s++) {
+      const segment = this.segments[s]
+      for (let i = segment.batchIndexFor(fetchOffset); i < segment.batches.length; i++) {
         const b = segment.batches[i]
-        if (b.maxTimestamp >= timestamp) return found(b)
+        if (b.lastOffset >= upTo) return batches
+        if (total + b.bytes.length > maxBytes && !(minOne && batches.length === 0)) return batches
+        batches.push(b.bytes)
+        total += b.bytes.length
       }
     }
-    return { kind: 'notFound' }
+    return batches
   }
 
-  maxTimestamp(): BatchLookup {
-    if (this.closed !== undefined) return this.failed()
-    let best: MemorySegment | undefined
-    for (const segment of this.segments) {
-      if (segment.size === 0) continue
-      if (best === undefined || segment.maxTimestamp > best.maxTimestamp) best = segment
-    }
-    if (best === undefined) return { kind: 'notFound' }
-    const b = best.batches[best.batchIndexFor(best.indexer.offsetOfMaxTimestamp)]
-    return b === undefined ? { kind: 'notFound' } : found(b)
+  protected override batchBytes(_segment: MemorySegment, batch: MemoryBatch): Buffer {
+    return batch.bytes
   }
 
-  async deleteRecordsBefore(offset: number): Promise<DeleteRecordsResult> {
-    if (this.closed !== undefined) return this.failed()
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this._logEndOffset)
-      return {
-        kind: 'offsetOutOfRange',
-        logStartOffset: this._logStartOffset,
-        logEndOffset: this._logEndOffset,
-      }
-    if (offset > this._logStartOffset) {
-      this._logStartOffset = offset
-      const plan = planRetention(this.segments, this._config, offset, this.clock(), 'logStartOffset')
-      this.deleteOldest(plan.deleteCount)
-    }
-    return { kind: 'ok', lowWatermark: this._logStartOffset }
+  protected override persistLogStartOffset(): Promise<void> {
+    return Promise.resolve()
   }
 
-  enforceRetention(now: number): RetentionResult {
-    if (this.closed !== undefined) return { deletedSegments: 0, deletedBytes: 0 }
-    const plan = planRetention(this.segments, this._config, this._logStartOffset, now, 'all')
-    if (plan.deleteCount === 0) return { deletedSegments: 0, deletedBytes: 0 }
-    if (plan.rollFirst) this.roll(now)
-    return { deletedSegments: plan.deleteCount, deletedBytes: this.deleteOldest(plan.deleteCount) }
+  protected override retire(): void {}
+
+  protected override uncleanableFrom(stableOffset: number): number {
+    return stableOffset
   }
 
-  private deleteOldest(count: number): number {
-    if (count <= 0) return 0
-    if (count >= this.segments.length) throw new Error('bug: retention would delete the active segment')
-    const victims = this.segments.splice(0, count)
-    const bytes = victims.reduce((n, s) => n + s.size, 0)
-    this._sizeInBytes -= bytes
-    if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset
-    return bytes
+  /** Nothing here does I/O, so a throw is a bug: let it out. */
+  protected override fail(error: unknown): never {
+    throw error
   }
 
   // ---- Log compaction (cleaner.ts): the same rounds as the disk log, swapped in synchronously. ----
 
-  get isOnline(): boolean {
-    return this.closed === undefined
-  }
-
   async prepareForCleaning(): Promise<void> {}
-
-  cleaningInput(stableOffset: number): CleaningInput<MemorySegment> {
-    return {
-      segments: this.segments,
-      logStartOffset: this._logStartOffset,
-      logEndOffset: this._logEndOffset,
-      firstDirtyOffset: this.firstDirtyOffset,
-      config: this._config,
-      uncleanableFrom: stableOffset,
-      nextDeleteHorizon: this.nextDeleteHorizon,
-    }
-  }
 
   *segmentBatches(segment: MemorySegment): Generator<Buffer> {
     for (const batch of segment.batches) yield batch.bytes
-  }
-
-  holdsSegments(group: readonly MemorySegment[]): boolean {
-    const at = this.segments.indexOf(group[0])
-    return (
-      at >= 0 &&
-      at + group.length < this.segments.length &&
-      group.every((segment, k) => this.segments[at + k] === segment)
-    )
   }
 
   startCleanedSegment(baseOffset: number): MemoryCleanedSegment {
@@ -355,39 +218,17 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog<MemorySe
 
   async swapCleanedSegment(group: readonly MemorySegment[], output: CleanedSegmentOutput): Promise<boolean> {
     if (!(output instanceof MemoryCleanedSegment)) throw new Error('bug: not a memory cleaned segment')
-    if (this.closed !== undefined || !this.holdsSegments(group)) return false
+    if (this.failure !== undefined || !this.holdsSegments(group)) return false
     const cleaned = output.segment
-    cleaned.lastModifiedMs = Math.max(...group.map((s) => s.lastModifiedMs))
-    this.segments.splice(this.segments.indexOf(group[0]), group.length, cleaned)
-    this._sizeInBytes += cleaned.size - group.reduce((n, s) => n + s.size, 0)
+    cleaned.lastModifiedMs = lastModifiedOf(group)
+    this.replaceSegments(group, cleaned)
     return true
   }
 
-  finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void {
-    this.firstDirtyOffset = firstDirtyOffset
-    this.nextDeleteHorizon = nextDeleteHorizon
-  }
-
-  updateConfig(config: LogConfig): void {
-    this._config = config
-    this.active.indexer.intervalBytes = config.indexIntervalBytes
-  }
-
   close(): void {
-    this.closed ??= closedError(this.topic, this.partition)
-  }
-
-  private failed(): StorageFailure {
-    return { kind: 'storageError', error: this.closed! }
-  }
-}
-
-function found(b: MemoryBatch): BatchLookup {
-  return {
-    kind: 'found',
-    baseOffset: b.baseOffset,
-    lastOffset: b.lastOffset,
-    maxTimestamp: b.maxTimestamp,
-    batch: b.bytes,
+    this.failure ??= new StorageError(
+      StorageErrorCode.closed,
+      `log ${this.topic}-${this.partition} is closed`,
+    )
   }
 }

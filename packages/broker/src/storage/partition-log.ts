@@ -1,24 +1,14 @@
 // The disk implementation of PartitionLog: a directory of segments (see segment.ts), a tail
 // cache, group-committed fsyncs, a checkpoint file for logStartOffset, the recovery point and the
 // cleaner's first dirty offset, and the log cleaner's swap of compacted segments (swapIn below).
+// The rules over the segment list (offsets, read windows, lookups, retention) are segmented-log.ts,
+// shared with the memory log.
 import { join } from 'node:path'
 import { batchLastOffsetDelta, batchSize } from '@runnel/protocol'
-import type {
-  AppendOptions,
-  AppendResult,
-  BatchLookup,
-  DeleteRecordsResult,
-  PartitionLog,
-  ReadOptions,
-  ReadResult,
-  RetentionResult,
-  StorageFailure,
-} from './api.ts'
 import { int64At } from './batches.ts'
 import type { Lease } from './buffer-pool.ts'
 import { CleanedSegmentWriter } from './cleaned-segment.ts'
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
-import type { CleaningInput } from './cleaning-plan.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import { offsetFileStem, SegmentFile, segmentFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
@@ -26,11 +16,10 @@ import { GroupCommit } from './group-commit.ts'
 import { LogCheckpointFile, type LogCheckpointState } from './log-checkpoint.ts'
 import type { LogConfig } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
-import { admitAppend, placeBatches } from './place-batches.ts'
+import type { PlacedBatch } from './place-batches.ts'
 import { loadPartition } from './recovery.ts'
-import { planRetention } from './retention.ts'
-import { shouldRoll } from './roll-policy.ts'
-import { Segment, type SegmentContext } from './segment.ts'
+import { type BatchLocation, Segment, type SegmentContext } from './segment.ts'
+import { lastModifiedOf, SegmentedLog } from './segmented-log.ts'
 import { PartitionTailCache, type TailCacheBudget } from './tail-cache.ts'
 
 /** Counters shared by the logs of one store. Owned by the store; logs only add to them. */
@@ -58,13 +47,12 @@ export interface OpenReport {
   readonly rebuiltSegments: number
 }
 
-export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
-  readonly topic: string
-  readonly partition: number
+export class DiskPartitionLog
+  extends SegmentedLog<Segment, BatchLocation>
+  implements CompactableLog<Segment>
+{
   readonly dir: string
   private readonly fs: FileSystem
-  private readonly clock: () => number
-  private readonly logger: StorageLogger
   private readonly counters: StoreCounters
   private readonly tail: PartitionTailCache
   private readonly flusher: GroupCommit
@@ -72,18 +60,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
   private readonly background = new Set<Promise<void>>()
   readonly openReport: OpenReport
 
-  // ---- Mutable state, owned by this log. JS runs one handler at a time and every mutating path
-  // (append, roll, retention, deleteRecords' in-memory part) is synchronous, so no request sees
-  // another half-done. Async work (fsync, checkpoint writes, file removal) only reads snapshots or
-  // raises "synced" marks. ----
-  /** Oldest first; the last is the active segment. Never empty. */
-  private segments: Segment[]
-  private _logStartOffset: number
-  private _logEndOffset: number
+  // ---- Mutable state, owned by this log (with the segment list in SegmentedLog). JS runs one
+  // handler at a time and every mutating path is synchronous; async work (fsync, checkpoint
+  // writes, file removal) only reads snapshots or raises "synced" marks. ----
   /** Segments below this offset are sealed and fsynced (persisted in the checkpoint). */
   private recoveryPoint: number
-  private _config: LogConfig
-  private _sizeInBytes: number
   /**
    * Segments retention or DeleteRecords dropped whose files are not gone yet. Flushes keep
    * covering them until the checkpoint with the new logStartOffset is durable: until then a crash
@@ -92,18 +73,6 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
   private readonly retiring = new Set<Segment>()
   /** A segment file was created: the directory must be fsynced before data in it counts as durable. */
   private dirNeedsSync = false
-  /** Set on the first I/O failure (the log goes offline) or on close. */
-  private failure: StorageError | undefined
-  /** Where the cleaner stopped last (persisted in the checkpoint). */
-  private firstDirtyOffset: number
-  /** Earliest delete horizon of a tombstone the last cleaning kept (memory only). */
-  private nextDeleteHorizon: number | undefined
-  /**
-   * A cleaned segment is being swapped in (between the rename to `.swap` and its end): retention
-   * and DeleteRecords leave segments in place until it is done, so no file of the swap's range is
-   * removed under it.
-   */
-  private swapping = false
 
   private constructor(
     options: DiskPartitionLogOptions,
@@ -113,22 +82,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     report: OpenReport,
     checkpoint: LogCheckpointState | undefined,
   ) {
-    this.topic = options.topic
-    this.partition = options.partition
+    super({ ...options, segments, logStartOffset, firstDirtyOffset: checkpoint?.firstDirtyOffset ?? 0 })
     this.dir = options.dir
     this.fs = options.fs
-    this.clock = options.clock
-    this.logger = options.logger
     this.counters = options.counters
-    this._config = options.config
-    this.segments = segments
-    this._logStartOffset = logStartOffset
-    this._logEndOffset = segments[segments.length - 1].nextOffset
     this.recoveryPoint = recoveryPoint
-    this._sizeInBytes = segments.reduce((n, s) => n + s.size, 0)
     this.tail = new PartitionTailCache(options.tailCache)
     this.flusher = new GroupCommit(() => this.syncDirty(false))
-    this.firstDirtyOffset = checkpoint?.firstDirtyOffset ?? 0
     this.checkpoint = new LogCheckpointFile(
       options.fs,
       options.dir,
@@ -187,80 +147,26 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     return log
   }
 
-  get logStartOffset(): number {
-    return this._logStartOffset
-  }
-
-  get logEndOffset(): number {
-    return this._logEndOffset
-  }
-
-  get highWatermark(): number {
-    return this._logEndOffset
-  }
-
-  get sizeInBytes(): number {
-    return this._sizeInBytes
-  }
-
-  get segmentCount(): number {
-    return this.segments.length
-  }
-
-  get config(): LogConfig {
-    return this._config
-  }
-
   /** Bytes held in this partition's tail cache. */
   get tailCacheBytes(): number {
     return this.tail.sizeInBytes
   }
 
-  /** Base offsets of the segments, oldest first (for tests and tools). */
-  segmentBaseOffsets(): number[] {
-    return this.segments.map((s) => s.baseOffset)
-  }
-
-  private get active(): Segment {
-    return this.segments[this.segments.length - 1]
-  }
-
-  append(records: Buffer, options: AppendOptions = {}): AppendResult {
-    if (this.failure !== undefined) return this.failed()
-    const config = this._config
-    const infos = admitAppend(records, config)
-    if (!Array.isArray(infos)) return infos
-
-    const baseOffset = this._logEndOffset
-    const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)
-    const now = this.clock()
-    try {
-      if (shouldRoll(this.active, config, placed.incoming, now)) this.roll()
-      this.active.append(records, placed.batches, now)
-    } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
-    }
-    this._logEndOffset = placed.nextOffset
-    this._sizeInBytes += records.length
+  protected override writeBatches(records: Buffer, batches: readonly PlacedBatch[], now: number): void {
+    this.active.append(records, batches, now)
     this.counters.appendedBytes += records.length
     this.flusher.markDirty()
-    for (const b of placed.batches) {
+    for (const b of batches) {
       this.tail.push(
         b.baseOffset,
         b.lastOffset,
         records.subarray(b.relativePosition, b.relativePosition + b.size),
       )
     }
-    return {
-      kind: 'appended',
-      baseOffset,
-      lastOffset: placed.nextOffset - 1,
-      logStartOffset: this._logStartOffset,
-    }
   }
 
   /** Seals the active segment and starts a new one at the log end offset. */
-  private roll(): void {
+  protected override roll(): void {
     const next = Segment.create(this.segmentContext(), this._logEndOffset, this._config)
     this.active.seal()
     this.segments.push(next)
@@ -275,7 +181,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     )
   }
 
-  flush(): Promise<void> {
+  override flush(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     return this.flusher.request()
   }
@@ -301,46 +207,21 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     if (point > this.recoveryPoint) this.recoveryPoint = point
   }
 
-  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
-    if (this.failure !== undefined) return this.failed()
-    const logStartOffset = this._logStartOffset
-    const logEndOffset = this._logEndOffset
-    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset)
-      return { kind: 'offsetOutOfRange', logStartOffset, logEndOffset }
-    const upTo = Math.min(options.upToOffset ?? logEndOffset, logEndOffset)
-    const minOne = options.minOneBatch ?? false
-    let batches: Buffer[] = []
-    if (fetchOffset < upTo) {
-      if (this.tail.covers(fetchOffset)) {
-        batches = this.tail.read(fetchOffset, maxBytes, minOne, upTo, options.lease)
-        this.tailBudgetHit(true)
-      } else {
-        try {
-          batches = this.readSegments(fetchOffset, maxBytes, minOne, upTo, options.lease)
-        } catch (error) {
-          return { kind: 'storageError', error: this.fail(error) }
-        }
-        this.tailBudgetHit(false)
-      }
-    }
-    let sizeInBytes = 0
-    for (const b of batches) sizeInBytes += b.length
-    return { kind: 'ok', batches, sizeInBytes, logStartOffset, highWatermark: logEndOffset, logEndOffset }
-  }
-
-  private tailBudgetHit(hit: boolean): void {
-    if (hit) this.tail.budget.hits++
-    else this.tail.budget.misses++
-  }
-
-  /** Cold read: index lookup in the segment holding fetchOffset, then one positioned read per segment. */
-  private readSegments(
+  /**
+   * From the tail cache when it holds fetchOffset. Otherwise a cold read: index lookup in the
+   * segment holding fetchOffset, then one positioned read per segment.
+   */
+  protected override readBatches(
     fetchOffset: number,
     maxBytes: number,
     minOne: boolean,
     upTo: number,
     lease: Lease | undefined,
   ): Buffer[] {
+    if (this.tail.covers(fetchOffset)) {
+      this.tail.budget.hits++
+      return this.tail.read(fetchOffset, maxBytes, minOne, upTo, lease)
+    }
     const allocate = lease ? (size: number) => lease.allocate(size) : undefined
     const out: Buffer[] = []
     let total = 0
@@ -373,121 +254,24 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
       }
       if (full || start.position + off < segment.size) break
     }
+    this.tail.budget.misses++
     return out
   }
 
-  /** Index of the last segment whose base offset is <= offset (0 when none). */
-  private segmentIndexFor(offset: number): number {
-    let lo = 0
-    let hi = this.segments.length - 1
-    let found = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.segments[mid].baseOffset <= offset) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    return found
+  protected override batchBytes(segment: Segment, batch: BatchLocation): Buffer {
+    return segment.readAt(batch.position, batch.size)
   }
 
-  offsetForTimestamp(timestamp: number, fromOffset: number = this._logStartOffset): BatchLookup {
-    if (this.failure !== undefined) return this.failed()
-    try {
-      for (const segment of this.segments) {
-        if (segment.nextOffset <= fromOffset || segment.size === 0) continue
-        const found = segment.findByTimestamp(timestamp, fromOffset)
-        if (found !== undefined) {
-          return { kind: 'found', ...lookupFields(found), batch: segment.readAt(found.position, found.size) }
-        }
-      }
-    } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
-    }
-    return { kind: 'notFound' }
-  }
-
-  maxTimestamp(): BatchLookup {
-    if (this.failure !== undefined) return this.failed()
-    let best: Segment | undefined
-    for (const segment of this.segments) {
-      if (segment.size === 0) continue
-      if (best === undefined || segment.maxTimestamp > best.maxTimestamp) best = segment
-    }
-    if (best === undefined) return { kind: 'notFound' }
-    try {
-      const found = best.locate(best.offsetOfMaxTimestamp)
-      if (found === undefined) return { kind: 'notFound' }
-      return { kind: 'found', ...lookupFields(found), batch: best.readAt(found.position, found.size) }
-    } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
-    }
-  }
-
-  async deleteRecordsBefore(offset: number): Promise<DeleteRecordsResult> {
-    if (this.failure !== undefined) return this.failed()
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this._logEndOffset)
-      return {
-        kind: 'offsetOutOfRange',
-        logStartOffset: this._logStartOffset,
-        logEndOffset: this._logEndOffset,
-      }
-    if (offset > this._logStartOffset) {
-      this._logStartOffset = offset
-      // During a cleaner swap the segments below stay until the next retention run.
-      if (!this.swapping) {
-        const plan = planRetention(this.segments, this._config, offset, this.clock(), 'logStartOffset')
-        this.deleteOldest(plan.deleteCount)
-      }
-    }
-    // Even when nothing moved: the lowWatermark reported must be durable, and an earlier move
-    // (retention, another DeleteRecords) may still be on its way to the checkpoint.
-    const lowWatermark = this._logStartOffset
-    try {
-      await this.checkpoint.save()
-    } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
-    }
-    return { kind: 'ok', lowWatermark }
-  }
-
-  enforceRetention(now: number): RetentionResult {
-    if (this.failure !== undefined || this.swapping) return { deletedSegments: 0, deletedBytes: 0 }
-    const plan = planRetention(this.segments, this._config, this._logStartOffset, now, 'all')
-    if (plan.deleteCount === 0) return { deletedSegments: 0, deletedBytes: 0 }
-    try {
-      if (plan.rollFirst) this.roll()
-      const deletedBytes = this.deleteOldest(plan.deleteCount)
-      this.logger.info(
-        {
-          topic: this.topic,
-          partition: this.partition,
-          reason: plan.reason,
-          segments: plan.deleteCount,
-          deletedBytes,
-        },
-        'deleted log segments',
-      )
-      return { deletedSegments: plan.deleteCount, deletedBytes }
-    } catch (error) {
-      this.fail(error)
-      return { deletedSegments: 0, deletedBytes: 0 }
-    }
+  protected override persistLogStartOffset(): Promise<void> {
+    return this.checkpoint.save()
   }
 
   /**
-   * Drops the `count` oldest segments (never all) from the log and moves logStartOffset to the new
-   * first one. Their files are removed only once the checkpoint with the new logStartOffset is
-   * durable: if a crash (or a power loss undoing the removals) brings them back, they lie wholly
-   * below the checkpointed logStartOffset and recovery discards them.
+   * Segments dropped from the log: their files are removed only once the checkpoint with the new
+   * logStartOffset is durable. If a crash (or a power loss undoing the removals) brings them back,
+   * they lie wholly below the checkpointed logStartOffset and recovery discards them.
    */
-  private deleteOldest(count: number): number {
-    if (count <= 0) return 0
-    if (count >= this.segments.length) throw new Error('bug: retention would delete the active segment')
-    const victims = this.segments.splice(0, count)
-    const bytes = victims.reduce((n, s) => n + s.size, 0)
-    this._sizeInBytes -= bytes
-    if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset
+  protected override retire(victims: readonly Segment[]): void {
     for (const segment of victims) this.retiring.add(segment)
     this.track(
       this.checkpoint.save().then(async () => {
@@ -497,52 +281,34 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
         }
       }),
     )
-    return bytes
   }
 
   // ---- Log compaction (the cleaner is cleaner.ts; these are its hooks into this log). ----
-
-  get isOnline(): boolean {
-    return this.failure === undefined
-  }
 
   /** Lets a roll's background flush and checkpoint finish, so the recovery point is current. */
   prepareForCleaning(): Promise<void> {
     return this.settleBackground()
   }
 
-  cleaningInput(stableOffset: number): CleaningInput<Segment> {
+  protected override uncleanableFrom(stableOffset: number): number {
     // Only segments below the recovery point on disk: recovery trusts them as they are, so a
     // cleaned segment (with holes in its offsets) is never held to the contiguity check.
     const durable = this.checkpoint.durable?.recoveryPoint ?? 0
-    return {
-      segments: this.segments,
-      logStartOffset: this._logStartOffset,
-      logEndOffset: this._logEndOffset,
-      firstDirtyOffset: this.firstDirtyOffset,
-      config: this._config,
-      uncleanableFrom: Math.min(this.recoveryPoint, durable, stableOffset),
-      nextDeleteHorizon: this.nextDeleteHorizon,
-    }
+    return Math.min(this.recoveryPoint, durable, stableOffset)
   }
 
   segmentBatches(segment: Segment): Iterable<Buffer> {
     return segment.batches()
   }
 
-  holdsSegments(group: readonly Segment[]): boolean {
-    const at = this.segments.indexOf(group[0])
-    return (
-      at >= 0 &&
-      at + group.length < this.segments.length && // never the active segment
-      group.every((segment, k) => this.segments[at + k] === segment)
-    )
-  }
-
   startCleanedSegment(baseOffset: number): CleanedSegmentWriter {
     return new CleanedSegmentWriter(this.segmentContext(), baseOffset, this._config)
   }
 
+  /**
+   * Between the rename to `.swap` and its end, `swapping` keeps retention and DeleteRecords from
+   * removing segments, so no file of the swap's range is removed under it.
+   */
   async swapCleanedSegment(group: readonly Segment[], output: CleanedSegmentOutput): Promise<boolean> {
     if (!(output instanceof CleanedSegmentWriter)) throw new Error('bug: not a disk cleaned segment')
     if (this.failure !== undefined || this.swapping || !this.holdsSegments(group)) {
@@ -590,11 +356,9 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
         size: output.size,
         nextOffset: output.nextOffset,
         firstBatchTimestamp: output.firstBatchTimestamp,
-        lastModifiedMs: Math.max(...group.map((s) => s.lastModifiedMs)),
+        lastModifiedMs: lastModifiedOf(group),
       })
-      const at = this.segments.indexOf(group[0])
-      this.segments.splice(at, group.length, cleaned)
-      this._sizeInBytes += cleaned.size - group.reduce((n, s) => n + s.size, 0)
+      this.replaceSegments(group, cleaned)
       // Cached batches of the replaced range would serve the old bytes.
       this.tail.dropBelow(cleaned.nextOffset)
       this.dirNeedsSync = true // the rename and the new index files
@@ -608,19 +372,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     }
   }
 
-  finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void {
-    this.firstDirtyOffset = firstDirtyOffset
-    this.nextDeleteHorizon = nextDeleteHorizon
+  override finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void {
+    super.finishCleaning(firstDirtyOffset, nextDeleteHorizon)
     this.track(this.checkpoint.save())
   }
 
   private segmentContext(): SegmentContext {
     return { fs: this.fs, dir: this.dir, clock: this.clock, logger: this.logger }
-  }
-
-  updateConfig(config: LogConfig): void {
-    this._config = config
-    this.active.setIndexInterval(config.indexIntervalBytes)
   }
 
   /**
@@ -674,7 +432,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     this.background.add(tracked)
   }
 
-  private fail(error: unknown): StorageError {
+  protected override fail(error: unknown): StorageError {
     if (error instanceof StorageError && error.code === StorageErrorCode.logOffline) {
       this.failure ??= error
       return error
@@ -692,12 +450,4 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog<Segment> {
     }
     return this.failure
   }
-
-  private failed(): StorageFailure {
-    return { kind: 'storageError', error: this.failure! }
-  }
-}
-
-function lookupFields(b: { baseOffset: number; lastOffset: number; maxTimestamp: number }) {
-  return { baseOffset: b.baseOffset, lastOffset: b.lastOffset, maxTimestamp: b.maxTimestamp }
 }
