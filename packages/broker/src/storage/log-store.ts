@@ -1,21 +1,15 @@
 // The disk LogStore: every partition log under one data directory (layout in file-names.ts).
 // Opening it loads every partition directory found, recovering them when the clean-shutdown
-// marker is missing; close() flushes everything and writes the marker last.
+// marker is missing; close() flushes everything and writes the marker last. What it shares with
+// the memory store (the partition map, the loops over every log, stats) is log-store-base.ts.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import type { CleanOptions, CleanResult, LogStore, RetentionResult, StorageStats } from './api.ts'
-import { LogCleaner, type LogCleanerOptions } from './cleaner.ts'
+import type { LogCleanerOptions } from './cleaner.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
-import {
-  CLEAN_SHUTDOWN_FILE,
-  DELETE_DIR_SUFFIX,
-  parsePartitionDirName,
-  partitionDir,
-  partitionDirName,
-  topicNameProblem,
-} from './file-names.ts'
+import { CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, parsePartitionDirName, partitionDir } from './file-names.ts'
 import { type FileSystem, nodeFileSystem, OpenFlags } from './file-system.ts'
 import { defaultLogConfig, type LogConfig } from './log-config.ts'
+import { LogStoreBase, partitionKey, type StoreIoStats } from './log-store-base.ts'
 import { type StorageLogger, silentLogger } from './logger.ts'
 import { DiskPartitionLog, type StoreCounters } from './partition-log.ts'
 import { TailCacheBudget, type TailCacheLimits } from './tail-cache.ts'
@@ -37,34 +31,29 @@ export interface DiskLogStoreOptions {
   readonly cleaner?: LogCleanerOptions
 }
 
-const keyOf = (topic: string, partition: number): string => partitionDirName(topic, partition)
-
-export class DiskLogStore implements LogStore {
+export class DiskLogStore extends LogStoreBase<DiskPartitionLog> {
   readonly dataDir: string
   /** Whether the previous run ended with close() (no recovery scan was needed). */
   readonly wasCleanShutdown: boolean
   private readonly fs: FileSystem
-  private readonly clock: () => number
   private readonly logger: StorageLogger
   private readonly budget: TailCacheBudget
 
-  // ---- Mutable state, owned by this store (one broker). createPartition registers its pending
-  // open synchronously, so two concurrent creates of one partition share one log. ----
-  private readonly logs = new Map<string, DiskPartitionLog>()
+  // ---- Mutable state, owned by this store (one broker), with the log map in LogStoreBase.
+  // createPartition registers its pending open synchronously, so two concurrent creates of one
+  // partition share one log. ----
   private readonly opening = new Map<string, Promise<DiskPartitionLog>>()
   private readonly counters: StoreCounters = { appendedBytes: 0, fsyncs: 0 }
   private readonly background = new Set<Promise<void>>()
-  private readonly cleaner: LogCleaner
-  private closed = false
 
   private constructor(options: DiskLogStoreOptions, clean: boolean) {
+    const logger = options.logger ?? silentLogger
+    super(options.clock ?? Date.now, logger, options.cleaner)
     this.dataDir = options.dataDir
     this.fs = options.fs ?? nodeFileSystem
-    this.clock = options.clock ?? Date.now
-    this.logger = options.logger ?? silentLogger
+    this.logger = logger
     this.budget = new TailCacheBudget(options.tailCache)
     this.wasCleanShutdown = clean
-    this.cleaner = new LogCleaner(() => this.logs.values(), this.clock, this.logger, options.cleaner)
   }
 
   static async open(options: DiskLogStoreOptions): Promise<DiskLogStore> {
@@ -118,18 +107,12 @@ export class DiskLogStore implements LogStore {
     })
   }
 
-  async createPartition(topic: string, partition: number, config: LogConfig): Promise<DiskPartitionLog> {
-    this.assertOpen()
-    const problem = topicNameProblem(topic)
-    if (problem !== undefined) throw new StorageError(StorageErrorCode.invalidPartitionName, problem)
-    if (!Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff)
-      throw new StorageError(StorageErrorCode.invalidPartitionName, `bad partition number ${partition}`)
-    const key = keyOf(topic, partition)
-    const existing = this.logs.get(key)
-    if (existing !== undefined) {
-      existing.updateConfig(config)
-      return existing
-    }
+  protected override openPartition(
+    key: string,
+    topic: string,
+    partition: number,
+    config: LogConfig,
+  ): Promise<DiskPartitionLog> {
     const pending = this.opening.get(key)
     if (pending !== undefined) return pending
     const opening = (async () => {
@@ -147,19 +130,10 @@ export class DiskLogStore implements LogStore {
     return opening
   }
 
-  getPartition(topic: string, partition: number): DiskPartitionLog | undefined {
-    return this.logs.get(keyOf(topic, partition))
-  }
-
-  partitions(topic?: string): DiskPartitionLog[] {
-    const all = [...this.logs.values()]
-    return topic === undefined ? all : all.filter((l) => l.topic === topic)
-  }
-
-  async deletePartitions(topic: string): Promise<number> {
+  override async deletePartitions(topic: string): Promise<number> {
     this.assertOpen()
     const victims = this.partitions(topic)
-    for (const log of victims) this.logs.delete(keyOf(log.topic, log.partition))
+    for (const log of victims) this.logs.delete(partitionKey(log.topic, log.partition))
     await Promise.all(victims.map((log) => log.close({ flush: false })))
     for (const log of victims) {
       // Kafka's way: rename to `<dir>.<id>-delete` (instant, never loaded again), remove later.
@@ -171,31 +145,11 @@ export class DiskLogStore implements LogStore {
     return victims.length
   }
 
-  updateConfig(topic: string, config: LogConfig): void {
-    for (const log of this.partitions(topic)) log.updateConfig(config)
-  }
-
-  enforceRetention(now: number): RetentionResult {
-    let deletedSegments = 0
-    let deletedBytes = 0
-    for (const log of this.logs.values()) {
-      const r = log.enforceRetention(now)
-      deletedSegments += r.deletedSegments
-      deletedBytes += r.deletedBytes
-    }
-    return { deletedSegments, deletedBytes }
-  }
-
-  clean(options: CleanOptions = {}): Promise<CleanResult> {
-    if (this.closed) return Promise.resolve({ kind: 'idle' })
-    return this.cleaner.clean(options)
-  }
-
-  async flushAll(): Promise<void> {
+  override async flushAll(): Promise<void> {
     await Promise.all([...this.logs.values()].map((log) => log.flush()))
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     await this.cleaner.stop()
@@ -223,33 +177,14 @@ export class DiskLogStore implements LogStore {
     await this.fs.syncDir(this.dataDir)
   }
 
-  stats(): StorageStats {
-    let segments = 0
-    let sizeInBytes = 0
-    for (const log of this.logs.values()) {
-      segments += log.segmentCount
-      sizeInBytes += log.sizeInBytes
-    }
+  protected override ioStats(): StoreIoStats {
     return {
-      partitions: this.logs.size,
-      segments,
-      sizeInBytes,
       appendedBytes: this.counters.appendedBytes,
       fsyncs: this.counters.fsyncs,
       tailCacheBytes: this.budget.usedBytes,
       tailCacheHits: this.budget.hits,
       tailCacheMisses: this.budget.misses,
-      cleanerRuns: this.cleaner.counters.runs,
-      cleanerBytesRead: this.cleaner.counters.bytesRead,
-      cleanerBytesReclaimed: this.cleaner.counters.bytesReclaimed,
-      cleanerRecordsRemoved: this.cleaner.counters.recordsRemoved,
-      cleanerTimeMs: this.cleaner.counters.timeMs,
-      uncleanablePartitions: this.cleaner.uncleanablePartitions,
     }
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StorageError(StorageErrorCode.closed, 'the log store is closed')
   }
 
   private track(task: Promise<void>): void {
