@@ -164,6 +164,7 @@ export class MemoryPartitionLog
     return this.failure !== undefined ? Promise.reject(this.failure) : Promise.resolve()
   }
 
+  /** Batches were copied out of pooled memory at append (ownedBytes), so no lease is needed. */
   protected override readBatches(
     fetchOffset: number,
     maxBytes: number,

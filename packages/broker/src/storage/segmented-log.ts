@@ -57,7 +57,7 @@ export interface SegmentedLogInit<S> {
   readonly firstDirtyOffset: number
 }
 
-const NOTHING_DELETED: RetentionResult = { deletedSegments: 0, deletedBytes: 0 }
+const nothingDeleted = (): RetentionResult => ({ deletedSegments: 0, deletedBytes: 0 })
 
 export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts> implements PartitionLog {
   readonly topic: string
@@ -286,9 +286,9 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
   }
 
   enforceRetention(now: number): RetentionResult {
-    if (this.failure !== undefined || this.swapping) return NOTHING_DELETED
+    if (this.failure !== undefined || this.swapping) return nothingDeleted()
     const plan = planRetention(this.segments, this._config, this._logStartOffset, now, 'all')
-    if (plan.deleteCount === 0) return NOTHING_DELETED
+    if (plan.deleteCount === 0) return nothingDeleted()
     try {
       if (plan.rollFirst) this.roll(now)
       const deletedBytes = this.deleteOldest(plan.deleteCount)
@@ -305,7 +305,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
       return { deletedSegments: plan.deleteCount, deletedBytes }
     } catch (error) {
       this.fail(error)
-      return NOTHING_DELETED
+      return nothingDeleted()
     }
   }
 
