@@ -103,6 +103,8 @@ export const fetch = registerHandler({
       const keys = wanted.map((w) => AppendNotifier.key(w.topic?.name ?? w.name, w.partition))
       const woken = await broker.appends.wait(keys, remaining, ctx.signal)
       if (ctx.signal.aborted) break
+      // The previous read is dropped unsent: let go of the pooled memory it held.
+      ctx.lease.release()
       result = readAll(broker, wanted, maxBytes, readCommitted, byId, ctx.lease)
       if (!woken) break
     }

@@ -324,12 +324,17 @@ export class Connection {
   ): Buffer[] | null {
     this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
     if (this.closed || response === null) return null
-    return encodeResponse(
-      header.apiKey as AnyApiKey,
-      header.apiVersion,
-      header.correlationId,
-      response as never,
-    )
+    try {
+      return encodeResponse(
+        header.apiKey as AnyApiKey,
+        header.apiVersion,
+        header.correlationId,
+        response as never,
+      )
+    } catch (err) {
+      // A response that does not encode is a handler bug, handled as one (no unhandled rejection).
+      return this.handlerFailed(handler, header, err)
+    }
   }
 
   /** A handler throws only on a bug: log it loudly and drop this connection, not the broker. */
@@ -340,11 +345,14 @@ export class Connection {
   }
 
   /**
-   * Writes a response. Its lease is released when the socket has taken the last chunk; on a
-   * failed or abandoned write it is not, and its buffers are left to the garbage collector.
+   * Writes a response. Its lease is released when the socket is done with the last chunk: written,
+   * or failed (Node calls back once libuv has let go of the bytes, or never had them).
    */
   private send(chunks: Buffer[], lease: Lease): void {
-    if (this.closed) return
+    if (this.closed) {
+      lease.release()
+      return
+    }
     const socket = this.socket
     const last = chunks[chunks.length - 1]
     if (chunks.length > 1) {
@@ -352,10 +360,7 @@ export class Connection {
       for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i])
     }
     if (lease.size === 0) socket.write(last)
-    else
-      socket.write(last, (err?: Error | null) => {
-        if (!err) lease.release()
-      })
+    else socket.write(last, () => lease.release())
     if (chunks.length > 1) process.nextTick(uncork, socket)
     // A client that does not read its responses stops being read from until it catches up.
     if (socket.writableLength > 64 * 1024 * 1024 && !socket.isPaused()) {

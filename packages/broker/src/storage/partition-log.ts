@@ -156,6 +156,9 @@ export class DiskPartitionLog
     this.active.append(records, batches, now)
     this.counters.appendedBytes += records.length
     this.flusher.markDirty()
+  }
+
+  protected override afterAppend(records: Buffer, batches: readonly PlacedBatch[]): void {
     for (const b of batches) {
       this.tail.push(
         b.baseOffset,
@@ -207,10 +210,20 @@ export class DiskPartitionLog
     if (point > this.recoveryPoint) this.recoveryPoint = point
   }
 
-  /**
-   * From the tail cache when it holds fetchOffset. Otherwise a cold read: index lookup in the
-   * segment holding fetchOffset, then one positioned read per segment.
-   */
+  /** From the tail cache when it holds fetchOffset. */
+  protected override readCached(
+    fetchOffset: number,
+    maxBytes: number,
+    minOne: boolean,
+    upTo: number,
+    lease: Lease | undefined,
+  ): Buffer[] | undefined {
+    if (!this.tail.covers(fetchOffset)) return undefined
+    this.tail.budget.hits++
+    return this.tail.read(fetchOffset, maxBytes, minOne, upTo, lease)
+  }
+
+  /** A cold read: index lookup in the segment holding fetchOffset, then one positioned read per segment. */
   protected override readBatches(
     fetchOffset: number,
     maxBytes: number,
@@ -218,10 +231,6 @@ export class DiskPartitionLog
     upTo: number,
     lease: Lease | undefined,
   ): Buffer[] {
-    if (this.tail.covers(fetchOffset)) {
-      this.tail.budget.hits++
-      return this.tail.read(fetchOffset, maxBytes, minOne, upTo, lease)
-    }
     const allocate = lease ? (size: number) => lease.allocate(size) : undefined
     const out: Buffer[] = []
     let total = 0

@@ -114,6 +114,21 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     upTo: number,
     lease: Lease | undefined,
   ): Buffer[]
+  /**
+   * Runs once an append is in the log, outside the I/O error handling (the disk log keeps the
+   * batches in its tail cache): what throws here is a bug, not a storage failure.
+   */
+  protected afterAppend(_records: Buffer, _batches: readonly PlacedBatch[]): void {}
+  /** Batches served from memory without storage I/O (the tail cache), or undefined. */
+  protected readCached(
+    _fetchOffset: number,
+    _maxBytes: number,
+    _minOne: boolean,
+    _upTo: number,
+    _lease: Lease | undefined,
+  ): Buffer[] | undefined {
+    return undefined
+  }
   /** The bytes of a batch a segment lookup returned. */
   protected abstract batchBytes(segment: S, batch: B): Buffer
   /** Resolves once the current logStartOffset is durable. */
@@ -174,6 +189,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     }
     this._logEndOffset = placed.nextOffset
     this._sizeInBytes += records.length
+    this.afterAppend(records, placed.batches)
     return {
       kind: 'appended',
       baseOffset,
@@ -192,10 +208,14 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     const minOne = options.minOneBatch ?? false
     let batches: Buffer[] = []
     if (fetchOffset < upTo) {
-      try {
-        batches = this.readBatches(fetchOffset, maxBytes, minOne, upTo, options.lease)
-      } catch (error) {
-        return { kind: 'storageError', error: this.fail(error) }
+      const cached = this.readCached(fetchOffset, maxBytes, minOne, upTo, options.lease)
+      if (cached !== undefined) batches = cached
+      else {
+        try {
+          batches = this.readBatches(fetchOffset, maxBytes, minOne, upTo, options.lease)
+        } catch (error) {
+          return { kind: 'storageError', error: this.fail(error) }
+        }
       }
     }
     let sizeInBytes = 0
