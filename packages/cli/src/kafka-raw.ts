@@ -19,6 +19,7 @@ import {
 } from '@runnel/protocol'
 import type { Target } from './args.ts'
 import { CliError, CliErrorCode } from './errors.ts'
+import { CONNECTION_CLOSED, networkReason } from './network-reasons.ts'
 
 const CLIENT_ID = 'runnel-cli'
 // ApiVersions v3 is the newest every Kafka since 2.4 speaks; older ones answer it in v0 form
@@ -43,22 +44,12 @@ export function errorName(code: number): string {
   return errorTable.find((e) => e.code === code)?.name ?? `error ${code}`
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-}
-
 /** Why a connection failed: a reason from the table, else 'the connection was closed'. */
 type Failure = { timedOut: true } | { timedOut: false; reason: string }
 
 function failureOf(err: unknown): Failure {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
-  return { timedOut: false, reason: (code && NETWORK_REASONS[code]) || 'the connection was closed' }
+  return { timedOut: false, reason: networkReason(code) ?? CONNECTION_CLOSED }
 }
 
 /** A broker that could not be reached or did not answer; keeps why, to name several addresses. */

@@ -6,6 +6,7 @@ import type { Admin, BaseOptions, metadataV12 } from '@platformatic/kafka'
 import { RunnelError } from '@runnel/protocol'
 import { describeBrokers, type Target } from './args.ts'
 import { CliError, CliErrorCode } from './errors.ts'
+import { CONNECTION_CLOSED, networkReason } from './network-reasons.ts'
 
 const CLIENT_ID = 'runnel-cli'
 
@@ -220,16 +221,6 @@ function sentence(text: string): string {
   return /[.!?]$/.test(t) ? t : `${t}.`
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-}
-
 /**
  * Turns whatever a client threw into a CliError with one sentence. Kafka error codes win over
  * network errors: when the broker answered, its answer is the news.
@@ -267,10 +258,9 @@ export function explain(err: unknown, target: Target, doing?: string): RunnelErr
     (e) => (e as KafkaLikeError).code === 'PLT_KFK_NETWORK' || e.name === 'NetworkError',
   )
   if (network) {
-    const sys = all
-      .map((e) => (e as KafkaLikeError).code)
-      .find((c) => c !== undefined && c in NETWORK_REASONS)
-    const reason = sys ? NETWORK_REASONS[sys] : 'the connection was closed'
+    const reason =
+      all.map((e) => networkReason((e as KafkaLikeError).code)).find((r) => r !== undefined) ??
+      CONNECTION_CLOSED
     return new CliError(
       CliErrorCode.RUNNEL_CLI_BROKER_UNREACHABLE,
       `${prefix}Cannot reach a Kafka broker at ${where} (${reason}).`,

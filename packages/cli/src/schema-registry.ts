@@ -13,6 +13,7 @@ import type {
 } from '@runnel/registry'
 import { intFlag, type Options } from './args.ts'
 import { CliError, CliErrorCode } from './errors.ts'
+import { networkReason } from './network-reasons.ts'
 import { UsageError } from './usage-error.ts'
 
 export const DEFAULT_REGISTRY_URL = 'http://localhost:8081'
@@ -180,27 +181,14 @@ export interface RegistryContext {
   file?: string
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-  UND_ERR_SOCKET: 'the connection was closed',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is not for this host',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
-}
-
 /** The innermost cause that says something: fetch wraps the socket's error in "fetch failed". */
-function networkReason(err: unknown): string | 'timeout' {
+function fetchFailureReason(err: unknown): string | 'timeout' {
   let cause: unknown = err
   for (let depth = 0; depth < 5 && cause; depth++) {
     const e = cause as { name?: string; code?: string; message?: string; cause?: unknown }
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout'
-    if (e.code && NETWORK_REASONS[e.code]) return NETWORK_REASONS[e.code]
+    const reason = networkReason(e.code)
+    if (reason !== undefined) return reason
     // fetch refuses the ports browsers block (1, 22, 25, 6000, ...) before connecting.
     if (e.message === 'bad port') return 'fetch refuses to connect to that port'
     if (!e.cause) return e.code ?? e.message ?? String(cause)
@@ -270,7 +258,7 @@ function registrySentence(err: RegistryError, target: RegistryTarget, ctx: Regis
 export function explainRegistry(err: unknown, target: RegistryTarget, ctx: RegistryContext = {}): unknown {
   if (!isRegistryError(err)) return err
   if (err.kind === 'CLIENT_UNREACHABLE') {
-    const reason = networkReason(err.cause)
+    const reason = fetchFailureReason(err.cause)
     const sentence =
       reason === 'timeout'
         ? `no answer from the schema registry at ${target.url} within ${target.timeoutMs} ms`
