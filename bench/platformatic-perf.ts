@@ -43,6 +43,17 @@ const cpuSeconds = (): number => {
   return (user + system) / 1e6
 }
 /** Prints one JSON line; cpuSeconds counts from `since` (the CPU time when timing began). */
+/** The throughput fields of a result line: records and bytes over the timed seconds. */
+function rates(records: number, bytes: number, seconds: number) {
+  return {
+    records,
+    bytes,
+    seconds: Number(seconds.toFixed(3)),
+    msgPerSec: Math.round(records / seconds),
+    mbPerSec: Number((bytes / seconds / 1e6).toFixed(1)),
+  }
+}
+
 const print = (line: Record<string, unknown>, since = 0): void => {
   process.stdout.write(
     `${JSON.stringify({ ...line, cpuSeconds: Number((cpuSeconds() - since).toFixed(3)) })}\n`,
@@ -86,12 +97,8 @@ async function produce(
     print(
       {
         mode: 'produce',
-        records: delivered,
+        ...rates(delivered, delivered * size, seconds),
         failed: count - delivered,
-        bytes: delivered * size,
-        seconds: Number(seconds.toFixed(3)),
-        msgPerSec: Math.round(delivered / seconds),
-        mbPerSec: Number(((delivered * size) / seconds / 1e6).toFixed(1)),
       },
       cpuAtStart,
     )
@@ -141,12 +148,8 @@ async function txnProduce(
     print(
       {
         mode: 'txn-produce',
-        records: delivered,
+        ...rates(delivered, delivered * size, seconds),
         failed: count - delivered,
-        bytes: delivered * size,
-        seconds: Number(seconds.toFixed(3)),
-        msgPerSec: Math.round(delivered / seconds),
-        mbPerSec: Number(((delivered * size) / seconds / 1e6).toFixed(1)),
         transactions,
         perTransaction: transactional ? perSend : 0,
       },
@@ -234,11 +237,7 @@ async function consume(count: number, partitionMaxBytes: number): Promise<void> 
     print(
       {
         mode: 'consume',
-        records,
-        bytes,
-        seconds: Number(seconds.toFixed(3)),
-        msgPerSec: Math.round(records / seconds),
-        mbPerSec: Number((bytes / seconds / 1e6).toFixed(1)),
+        ...rates(records, bytes, seconds),
       },
       cpuAtStart,
     )

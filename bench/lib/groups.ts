@@ -9,8 +9,8 @@ import {
   type Context,
   type Counts,
   filledTopic,
-  measuredTool,
   measureWindow,
+  rdkafkaConsumeRun,
   TOOL_TIMEOUT_MS,
   topicName,
   waitFor,
@@ -124,18 +124,7 @@ function assignConsume(size: number, records: (c: Counts) => number): Case {
     partitions: PARTITIONS,
     records,
     needsRdkafka: true,
-    async run(ctx, run) {
-      const n = records(ctx.counts)
-      const topic = await filledTopic(ctx, size, n, run, PARTITIONS)
-      return measuredTool(
-        ctx.rdkafka!.binary,
-        ['consume', ctx.broker.bootstrap, topic, String(PARTITIONS), String(n)],
-        ctx.broker.pid,
-        ctx.broker.httpPort,
-        run,
-        topic,
-      )
-    },
+    run: (ctx, run) => rdkafkaConsumeRun(ctx, run, size, records(ctx.counts), PARTITIONS),
   }
   return c
 }

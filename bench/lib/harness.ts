@@ -161,6 +161,28 @@ export async function measuredTool(
 const filledKey = (size: number, records: number, partitions: number) => `${size}x${records}x${partitions}`
 
 /**
+ * `rdkafka-perf consume` of a filled topic's `partitions` partitions (assign(), no group): the
+ * one-consumer cases, on one partition and on the six of the group cases.
+ */
+export async function rdkafkaConsumeRun(
+  ctx: Context,
+  run: number,
+  size: number,
+  records: number,
+  partitions = 1,
+): Promise<RunMeasure> {
+  const topic = await filledTopic(ctx, size, records, run, partitions)
+  return measuredTool(
+    ctx.rdkafka!.binary,
+    ['consume', ctx.broker.bootstrap, topic, String(partitions), String(records)],
+    ctx.broker.pid,
+    ctx.broker.httpPort,
+    run,
+    topic,
+  )
+}
+
+/**
  * A topic already holding `records` records of `size` bytes (for consumers), made if needed;
  * with several partitions, spread evenly (record i to partition i % partitions).
  */

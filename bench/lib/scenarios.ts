@@ -13,6 +13,7 @@ import {
   node,
   PLATFORMATIC_INFLIGHT,
   platformaticBatch,
+  rdkafkaConsumeRun,
   remember,
   sizeName,
   TOOL_TIMEOUT_MS,
@@ -137,18 +138,7 @@ function rdkafkaConsume(size: number, records: (c: Counts) => number): Case {
     size,
     records,
     needsRdkafka: true,
-    async run(ctx, run) {
-      const n = records(ctx.counts)
-      const topic = await filledTopic(ctx, size, n, run)
-      return measuredTool(
-        ctx.rdkafka!.binary,
-        ['consume', ctx.broker.bootstrap, topic, '1', String(n)],
-        ctx.broker.pid,
-        ctx.broker.httpPort,
-        run,
-        topic,
-      )
-    },
+    run: (ctx, run) => rdkafkaConsumeRun(ctx, run, size, records(ctx.counts)),
   }
   return c
 }
