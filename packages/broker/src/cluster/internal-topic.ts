@@ -110,7 +110,7 @@ export class InternalTopic {
     const log: PartitionLog | undefined = topic.partitions[partition]
     if (!log) return { kind: 'unavailable' }
     const result = options.appendTo ? options.appendTo(log, batch) : log.append(batch)
-    if (result.kind === 'storageError') {
+    if (result.kind === 'storageError' || result.kind === 'requestFailed') {
       this.broker.log.error({ err: result.error, partition }, `${this.name} append failed`)
       return { kind: 'storageError' }
     }

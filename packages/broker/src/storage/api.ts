@@ -25,11 +25,25 @@ export type AppendResult =
   | { readonly kind: 'messageTooLarge'; readonly batchSize: number; readonly maxMessageBytes: number }
   /** The append is bigger than segment.bytes: Kafka RECORD_LIST_TOO_LARGE (18). Nothing stored. */
   | { readonly kind: 'batchTooLarge'; readonly size: number; readonly segmentBytes: number }
-  /** The log is offline after an I/O error, or closed: Kafka KAFKA_STORAGE_ERROR (56). */
+  /**
+   * The log is offline after an I/O error, or closed, or the disk is full (then nothing was stored
+   * and error.retriable is set): Kafka KAFKA_STORAGE_ERROR (56).
+   */
   | StorageFailure
+  /** A defect met by this request: Kafka UNKNOWN_SERVER_ERROR (-1). Nothing was stored. */
+  | RequestFailure
 
 export interface StorageFailure {
   readonly kind: 'storageError'
+  readonly error: StorageError
+}
+
+/**
+ * One request failed and the log serves on (errors.ts): error.code is `corruptData` (Kafka
+ * CORRUPT_MESSAGE, 2) or `internal` (a defect, logged with its stack: UNKNOWN_SERVER_ERROR, -1).
+ */
+export interface RequestFailure {
+  readonly kind: 'requestFailed'
   readonly error: StorageError
 }
 
@@ -62,6 +76,7 @@ export type ReadResult =
   /** fetchOffset < logStartOffset or > logEndOffset: Kafka OFFSET_OUT_OF_RANGE (1). */
   | { readonly kind: 'offsetOutOfRange'; readonly logStartOffset: number; readonly logEndOffset: number }
   | StorageFailure
+  | RequestFailure
 
 export type BatchLookup =
   /**
@@ -77,12 +92,14 @@ export type BatchLookup =
     }
   | { readonly kind: 'notFound' }
   | StorageFailure
+  | RequestFailure
 
 export type DeleteRecordsResult =
   | { readonly kind: 'ok'; readonly lowWatermark: number }
   /** offset < 0 or > high watermark: Kafka OFFSET_OUT_OF_RANGE (1). */
   | { readonly kind: 'offsetOutOfRange'; readonly logStartOffset: number; readonly logEndOffset: number }
   | StorageFailure
+  | RequestFailure
 
 export interface RetentionResult {
   readonly deletedSegments: number
@@ -151,6 +168,11 @@ export interface PartitionLog {
   readonly sizeInBytes: number
   readonly segmentCount: number
   readonly config: LogConfig
+  /**
+   * The I/O failure that took the log offline (it answers KAFKA_STORAGE_ERROR until restart), or
+   * undefined while it serves.
+   */
+  readonly offlineReason: StorageError | undefined
 
   /**
    * Stores `records`: one or more whole v2 batches back to back (a Produce request's Records

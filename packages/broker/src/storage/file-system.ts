@@ -6,6 +6,7 @@
 // group commit never blocks the event loop.
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
+import { exhaustedErrno, StorageError, StorageErrorCode } from './errors.ts'
 
 export const OpenFlags = {
   /** Existing file, read only. */
@@ -96,4 +97,83 @@ export const nodeFileSystem: FileSystem = {
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
   removeTree: (path) => fsp.rm(path, { recursive: true, force: true }),
+}
+
+const GUARDED = Symbol('guarded')
+
+/** What a failed file-system call is: its errno when it has one (a Node SystemError does). */
+function errnoOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : 'EIO'
+}
+
+function ioError(error: unknown, call: string, what: string): StorageError {
+  if (error instanceof StorageError) return error
+  const errno = errnoOf(error)
+  const message = error instanceof Error ? error.message : String(error)
+  return new StorageError(StorageErrorCode.io, `${call}(${what}) failed: ${message}`, {
+    cause: error,
+    errno,
+    retriable: exhaustedErrno(errno),
+  })
+}
+
+/**
+ * `fs` with every failure turned into StorageError(io) carrying the errno: storage tells an I/O
+ * failure from a defect by what threw, at this one seam (errors.ts says what each one does). The
+ * disk log store wraps whatever file system it is given in this.
+ */
+export function guardedFileSystem(fs: FileSystem): FileSystem {
+  if ((fs as { [GUARDED]?: true })[GUARDED]) return fs
+  // Errors name the file, not the descriptor.
+  const paths = new Map<number, string>()
+  const name = (target: unknown) =>
+    typeof target === 'number' ? (paths.get(target) ?? `descriptor ${target}`) : String(target)
+  const guard =
+    <A extends unknown[], R>(call: string, f: (...args: A) => R) =>
+    (...args: A): R => {
+      try {
+        return f(...args)
+      } catch (error) {
+        throw ioError(error, call, name(args[0]))
+      }
+    }
+  const guardAsync =
+    <A extends unknown[]>(call: string, f: (...args: A) => Promise<void>) =>
+    (...args: A): Promise<void> => {
+      let pending: Promise<void>
+      try {
+        pending = f(...args)
+      } catch (error) {
+        return Promise.reject(ioError(error, call, name(args[0])))
+      }
+      return pending.catch((error: unknown) => {
+        throw ioError(error, call, name(args[0]))
+      })
+    }
+  const guarded: FileSystem & { [GUARDED]: true } = {
+    [GUARDED]: true,
+    open: guard('open', (path, flags) => {
+      const fd = fs.open(path, flags)
+      paths.set(fd, path)
+      return fd
+    }),
+    close: guard('close', (fd) => {
+      fs.close(fd)
+      paths.delete(fd)
+    }),
+    read: guard('read', (fd, into, offset, length, position) => fs.read(fd, into, offset, length, position)),
+    write: guard('write', (fd, data, position) => fs.write(fd, data, position)),
+    size: guard('size', (fd) => fs.size(fd)),
+    truncate: guard('truncate', (fd, length) => fs.truncate(fd, length)),
+    fsync: guardAsync('fsync', (fd: number) => fs.fsync(fd)),
+    syncDir: guardAsync('syncDir', (path: string) => fs.syncDir(path)),
+    mkdir: guard('mkdir', (path) => fs.mkdir(path)),
+    readdir: guard('readdir', (path) => fs.readdir(path)),
+    stat: guard('stat', (path) => fs.stat(path)),
+    rename: guard('rename', (from, to) => fs.rename(from, to)),
+    unlink: guard('unlink', (path) => fs.unlink(path)),
+    removeTree: guardAsync('removeTree', (path: string) => fs.removeTree(path)),
+  }
+  return guarded
 }

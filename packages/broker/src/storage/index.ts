@@ -11,6 +11,7 @@ export type {
   PartitionLog,
   ReadOptions,
   ReadResult,
+  RequestFailure,
   RetentionResult,
   StorageFailure,
   StorageStats,
@@ -25,10 +26,16 @@ export {
 } from './buffer-pool.ts'
 export type { LogCleanerOptions } from './cleaner.ts'
 export { DiskTopicCatalog, openDiskTopicCatalog } from './disk-topic-catalog.ts'
-export { StorageError, StorageErrorCode } from './errors.ts'
+export { isIoFailure, isResourceExhausted, StorageError, StorageErrorCode } from './errors.ts'
 export { CrashError, FaultyFileSystem, type FaultyFileSystemOptions } from './faulty-file-system.ts'
 export { topicNameProblem } from './file-names.ts'
-export { type FileStat, type FileSystem, nodeFileSystem, OpenFlags } from './file-system.ts'
+export {
+  type FileStat,
+  type FileSystem,
+  guardedFileSystem,
+  nodeFileSystem,
+  OpenFlags,
+} from './file-system.ts'
 export {
   CleanupPolicy,
   defaultLogConfig,

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { LogCleanerOptions } from './cleaner.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import { CLEAN_SHUTDOWN_FILE, DELETE_DIR_SUFFIX, parsePartitionDirName, partitionDir } from './file-names.ts'
-import { type FileSystem, nodeFileSystem, OpenFlags } from './file-system.ts'
+import { type FileSystem, guardedFileSystem, nodeFileSystem, OpenFlags } from './file-system.ts'
 import { defaultLogConfig, type LogConfig } from './log-config.ts'
 import { LogStoreBase, partitionKey, type StoreIoStats } from './log-store-base.ts'
 import { type StorageLogger, silentLogger } from './logger.ts'
@@ -16,7 +16,7 @@ import { TailCacheBudget, type TailCacheLimits } from './tail-cache.ts'
 
 export interface DiskLogStoreOptions {
   readonly dataDir: string
-  /** The file-system seam (default: node:fs). */
+  /** The file-system seam (default: node:fs); the store guards it (file-system.ts guardedFileSystem). */
   readonly fs?: FileSystem
   /** Wall clock in ms (default Date.now); used for segment.ms fallbacks and file ages. */
   readonly clock?: () => number
@@ -50,14 +50,14 @@ export class DiskLogStore extends LogStoreBase<DiskPartitionLog> {
     const logger = options.logger ?? silentLogger
     super(options.clock ?? Date.now, logger, options.cleaner)
     this.dataDir = options.dataDir
-    this.fs = options.fs ?? nodeFileSystem
+    this.fs = guardedFileSystem(options.fs ?? nodeFileSystem)
     this.logger = logger
     this.budget = new TailCacheBudget(options.tailCache)
     this.wasCleanShutdown = clean
   }
 
   static async open(options: DiskLogStoreOptions): Promise<DiskLogStore> {
-    const fs = options.fs ?? nodeFileSystem
+    const fs = guardedFileSystem(options.fs ?? nodeFileSystem)
     fs.mkdir(options.dataDir)
     const markerPath = join(options.dataDir, CLEAN_SHUTDOWN_FILE)
     const clean = fs.stat(markerPath) !== undefined

@@ -4,18 +4,24 @@
 import type { LogCleanerOptions } from './cleaner.ts'
 import type { LogConfig } from './log-config.ts'
 import { LogStoreBase, partitionKey, type StoreIoStats } from './log-store-base.ts'
-import { silentLogger } from './logger.ts'
+import { type StorageLogger, silentLogger } from './logger.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
 
 export interface MemoryLogStoreOptions {
   readonly clock?: () => number
   /** Log cleaner settings (offset map size, slice length). */
   readonly cleaner?: LogCleanerOptions
+  /** Where a defect met by a request is logged (default: nowhere). */
+  readonly logger?: StorageLogger
 }
 
 export class MemoryLogStore extends LogStoreBase<MemoryPartitionLog> {
+  private readonly logger: StorageLogger
+
   constructor(options: MemoryLogStoreOptions = {}) {
-    super(options.clock ?? Date.now, silentLogger, options.cleaner)
+    const logger = options.logger ?? silentLogger
+    super(options.clock ?? Date.now, logger, options.cleaner)
+    this.logger = logger
   }
 
   protected override openPartition(
@@ -24,7 +30,7 @@ export class MemoryLogStore extends LogStoreBase<MemoryPartitionLog> {
     partition: number,
     config: LogConfig,
   ): MemoryPartitionLog {
-    const log = new MemoryPartitionLog(topic, partition, config, this.clock)
+    const log = new MemoryPartitionLog(topic, partition, config, this.clock, this.logger)
     this.logs.set(key, log)
     return log
   }

@@ -6,7 +6,7 @@
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
 import { StorageError, StorageErrorCode } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
-import { silentLogger } from './logger.ts'
+import { type StorageLogger, silentLogger } from './logger.ts'
 import { OffsetIndex } from './offset-index.ts'
 import type { PlacedBatch } from './place-batches.ts'
 import { SegmentIndexer } from './segment-indexer.ts'
@@ -122,14 +122,20 @@ export class MemoryPartitionLog
   /** Bytes appended since creation (for StorageStats). Owned by this log. */
   appendedBytes = 0
 
-  constructor(topic: string, partition: number, config: LogConfig, clock: () => number = Date.now) {
+  constructor(
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    clock: () => number = Date.now,
+    logger: StorageLogger = silentLogger,
+  ) {
     const segments = [new MemorySegment(0, config, clock())]
     super({
       topic,
       partition,
       config,
       clock,
-      logger: silentLogger,
+      logger,
       segments,
       logStartOffset: 0,
       firstDirtyOffset: 0,
@@ -198,11 +204,6 @@ export class MemoryPartitionLog
 
   protected override uncleanableFrom(stableOffset: number): number {
     return stableOffset
-  }
-
-  /** Nothing here does I/O, so a throw is a bug: let it out. */
-  protected override fail(error: unknown): never {
-    throw error
   }
 
   // ---- Log compaction (cleaner.ts): the same rounds as the disk log, swapped in synchronously. ----

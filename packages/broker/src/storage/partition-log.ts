@@ -4,12 +4,12 @@
 // The rules over the segment list (offsets, read windows, lookups, retention) are segmented-log.ts,
 // shared with the memory log.
 import { join } from 'node:path'
-import { batchLastOffsetDelta, batchSize } from '@runnel/protocol'
+import { BATCH_HEADER_SIZE, batchLastOffsetDelta } from '@runnel/protocol'
 import { int64At } from './batches.ts'
 import type { Lease } from './buffer-pool.ts'
 import { CleanedSegmentWriter } from './cleaned-segment.ts'
 import type { CleanedSegmentOutput, CompactableLog } from './cleaner.ts'
-import { StorageError, StorageErrorCode } from './errors.ts'
+import { corruptData, StorageError, StorageErrorCode } from './errors.ts'
 import { offsetFileStem, SegmentFile, segmentFileName } from './file-names.ts'
 import type { FileSystem } from './file-system.ts'
 import { GroupCommit } from './group-commit.ts'
@@ -159,12 +159,18 @@ export class DiskPartitionLog
   }
 
   protected override afterAppend(records: Buffer, batches: readonly PlacedBatch[]): void {
-    for (const b of batches) {
-      this.tail.push(
-        b.baseOffset,
-        b.lastOffset,
-        records.subarray(b.relativePosition, b.relativePosition + b.size),
-      )
+    try {
+      for (const b of batches) {
+        this.tail.push(
+          b.baseOffset,
+          b.lastOffset,
+          records.subarray(b.relativePosition, b.relativePosition + b.size),
+        )
+      }
+    } catch (error) {
+      // The batches are in the log; a defect in the cache only sends reads to the files.
+      this.tail.clear()
+      this.classify(error, 'tail cache')
     }
   }
 
@@ -200,7 +206,9 @@ export class DiskPartitionLog
       this.counters.fsyncs += dirty.length + (dir ? 1 : 0)
     } catch (error) {
       if (dir) this.dirNeedsSync = true
-      throw this.fail(error)
+      // Never retried: after a failed fsync the kernel may have dropped the dirty pages it could
+      // not write, so what the file seems to hold is not what the device holds.
+      throw this.goOffline(error, 'a failed fsync')
     }
   }
 
@@ -223,7 +231,11 @@ export class DiskPartitionLog
     return this.tail.read(fetchOffset, maxBytes, minOne, upTo, lease)
   }
 
-  /** A cold read: index lookup in the segment holding fetchOffset, then one positioned read per segment. */
+  /**
+   * A cold read: index lookup in the segment holding fetchOffset, then one positioned read per
+   * segment of as many bytes as the budget allows. The window may end anywhere, inside a batch or
+   * its header: only batches wholly inside it are returned, and every header read is checked.
+   */
   protected override readBatches(
     fetchOffset: number,
     maxBytes: number,
@@ -231,6 +243,7 @@ export class DiskPartitionLog
     upTo: number,
     lease: Lease | undefined,
   ): Buffer[] {
+    this.tail.budget.misses++
     const allocate = lease ? (size: number) => lease.allocate(size) : undefined
     const out: Buffer[] = []
     let total = 0
@@ -238,32 +251,27 @@ export class DiskPartitionLog
       const segment = this.segments[i]
       const start = segment.locate(fetchOffset)
       if (start === undefined) continue
-      if (start.lastOffset >= upTo) break
       const room = maxBytes - total
-      const takeFirst = minOne && out.length === 0
-      if (start.size > room && !takeFirst) break
-      const window = Math.max(Math.min(room, segment.size - start.position), takeFirst ? start.size : 0)
+      if (start.lastOffset >= upTo || (start.size > room && !(minOne && out.length === 0))) break
+      // At least the first batch (minOne), at most the rest of the segment.
+      const window = Math.max(Math.min(room, segment.size - start.position), start.size)
       const buf = segment.readAt(start.position, window, allocate)
+      if (int64At(buf, 0) !== start.baseOffset)
+        throw corruptData(
+          `${segment.logPath}: the index points at offset ${start.baseOffset}, the log holds another`,
+        )
       let off = 0
-      let full = false
-      while (off + 12 <= buf.length) {
-        const size = batchSize(buf, off)
-        const lastOffset = int64At(buf, off) + batchLastOffsetDelta(buf, off)
-        if (
-          off + size > buf.length ||
-          lastOffset >= upTo ||
-          (total + size > maxBytes && !(minOne && out.length === 0))
-        ) {
-          full = true
-          break
-        }
+      while (buf.length - off >= BATCH_HEADER_SIZE) {
+        const size = segment.checkedBatchSize(buf, off, start.position + off)
+        if (off + size > buf.length) break // the window ends inside this batch
+        if (int64At(buf, off) + batchLastOffsetDelta(buf, off) >= upTo) return out
+        if (total + size > maxBytes && !(minOne && out.length === 0)) return out
         out.push(buf.subarray(off, off + size))
         total += size
         off += size
       }
-      if (full || start.position + off < segment.size) break
+      if (start.position + off < segment.size) break // the budget ends in this segment
     }
-    this.tail.budget.misses++
     return out
   }
 
@@ -377,7 +385,9 @@ export class DiskPartitionLog
       return true
     } catch (error) {
       output.abort() // closes the file; removes it only if the commit rename never happened
-      throw this.fail(error)
+      // The swap is a commit in several steps: a failure in it leaves files between states that
+      // only recovery resolves, whatever the error.
+      throw this.goOffline(error, 'a failed cleaner swap')
     }
   }
 
@@ -433,30 +443,11 @@ export class DiskPartitionLog
   private track(task: Promise<void>): void {
     const tracked = task
       .catch((error: unknown) => {
-        this.fail(error)
+        this.classify(error, 'background work')
       })
       .finally(() => {
         this.background.delete(tracked)
       })
     this.background.add(tracked)
-  }
-
-  protected override fail(error: unknown): StorageError {
-    if (error instanceof StorageError && error.code === StorageErrorCode.logOffline) {
-      this.failure ??= error
-      return error
-    }
-    if (this.failure === undefined) {
-      this.logger.error(
-        { topic: this.topic, partition: this.partition, error: String(error) },
-        'log offline after I/O error',
-      )
-      this.failure = new StorageError(
-        StorageErrorCode.logOffline,
-        `log ${this.topic}-${this.partition} is offline after an I/O error`,
-        { cause: error },
-      )
-    }
-    return this.failure
   }
 }

@@ -1,21 +1,28 @@
 // One segment of a partition's log on disk: `<base>.log` (batches back to back, exactly as
 // appended), `<base>.index` and `<base>.timeindex` (see offset-index.ts, time-index.ts), all
-// named by the 20-digit base offset. The segment keeps both indexes in memory; the files are
-// appended to while the segment is active and read back when it is opened.
+// named by the 20-digit base offset. The segment keeps both indexes in memory. The index files
+// are hints for a fast start: written whole when the segment is sealed (and for the active one at
+// a clean close), read back when a segment is opened and trusted only after a sanity check. So an
+// append writes the log file alone, an active segment holds one descriptor, and a failed index
+// write costs a rebuild at the next start, never data.
+//
+// Every read of a batch header checks that the bytes it reads are there: a read window may end
+// anywhere, and bytes a segment must hold but does not are an I/O failure (errors.ts).
 import { join } from 'node:path'
 import { BATCH_HEADER_SIZE, batchLastOffsetDelta, batchSize } from '@runnel/protocol'
 import { batchCrcValid, batchStructureProblem, int64At, storedMaxTimestamp } from './batches.ts'
+import { corruptData, shortRead } from './errors.ts'
 import { readAt, readWholeFile } from './file-helpers.ts'
 import { offsetFileStem, SegmentFile, segmentFileName } from './file-names.ts'
 import { type FileSystem, OpenFlags } from './file-system.ts'
 import type { LogConfig } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
-import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.ts'
+import { OffsetIndex } from './offset-index.ts'
 import type { PlacedBatch } from './place-batches.ts'
 import type { RetentionCandidate } from './retention.ts'
 import type { RollCandidate } from './roll-policy.ts'
 import { SegmentIndexer } from './segment-indexer.ts'
-import { NO_TIMESTAMP, TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.ts'
+import { NO_TIMESTAMP, TimeIndex } from './time-index.ts'
 
 export interface SegmentContext {
   readonly fs: FileSystem
@@ -74,11 +81,8 @@ export class Segment implements RollCandidate, RetentionCandidate {
   sealed = false
   private indexer: SegmentIndexer
   private logFd: number | undefined
-  private indexFd: number | undefined
-  private timeIndexFd: number | undefined
-  private indexesDirty = false
-  /** Counts index-file writes, so a sync knows whether it covered the latest. */
-  private indexWrites = 0
+  /** Index files written whole and not yet fsynced: the next sync covers them, then closes them. */
+  private unsyncedIndexFds: readonly number[] | undefined
   private syncing: Promise<void> | undefined
   /** destroy() began: no more syncs. */
   private destroyed = false
@@ -132,27 +136,26 @@ export class Segment implements RollCandidate, RetentionCandidate {
     return join(this.ctx.dir, segmentFileName(this.baseOffset, SegmentFile.timeIndex))
   }
 
-  /** A new, empty active segment. */
+  /** A new, empty active segment: its log file alone (the index files come when it is sealed). */
   static create(ctx: SegmentContext, baseOffset: number, config: LogConfig): Segment {
-    const { fs } = ctx
-    const logFd = fs.open(join(ctx.dir, segmentFileName(baseOffset, SegmentFile.log)), OpenFlags.createNew)
+    const logFd = ctx.fs.open(
+      join(ctx.dir, segmentFileName(baseOffset, SegmentFile.log)),
+      OpenFlags.createNew,
+    )
     const indexer = new SegmentIndexer(
       new OffsetIndex(baseOffset),
       new TimeIndex(baseOffset),
       config.indexIntervalBytes,
     )
-    const segment = new Segment(ctx, baseOffset, logFd, indexer, ctx.clock())
-    segment.indexFd = fs.open(segment.indexPath, OpenFlags.createNew)
-    segment.timeIndexFd = fs.open(segment.timeIndexPath, OpenFlags.createNew)
-    return segment
+    return new Segment(ctx, baseOffset, logFd, indexer, ctx.clock())
   }
 
   /**
    * A sealed segment made by the log cleaner: its log (already fsynced, renamed to `<base>.log`)
    * is open as `logFd`, and `indexer` indexed it batch by batch with the append path's rule, so the
    * index files written here are the ones a rebuild would give. They are fsynced by the next
-   * group commit (a sealed segment with dirty indexes needs a sync); until then a crash rebuilds
-   * them.
+   * group commit (a sealed segment with unsynced index files needs a sync); until then a crash
+   * rebuilds them.
    */
   static fromCleaned(
     ctx: SegmentContext,
@@ -166,7 +169,6 @@ export class Segment implements RollCandidate, RetentionCandidate {
       readonly lastModifiedMs: number
     },
   ): Segment {
-    const { fs } = ctx
     const segment = new Segment(ctx, cleaned.baseOffset, cleaned.logFd, cleaned.indexer, ctx.clock())
     segment.size = cleaned.size
     segment.syncedSize = cleaned.size
@@ -174,12 +176,7 @@ export class Segment implements RollCandidate, RetentionCandidate {
     segment.firstBatchTimestamp = cleaned.firstBatchTimestamp
     segment.lastModifiedMs = cleaned.lastModifiedMs
     segment.sealed = true
-    segment.indexFd = fs.open(segment.indexPath, OpenFlags.createOrTruncate)
-    segment.timeIndexFd = fs.open(segment.timeIndexPath, OpenFlags.createOrTruncate)
-    segment.indexesDirty = true
-    segment.indexWrites++
-    fs.write(segment.indexFd, segment.offsetIndex.toBytes(), 0)
-    fs.write(segment.timeIndexFd, segment.timeIndex.toBytes(), 0)
+    segment.writeIndexFiles()
     return segment
   }
 
@@ -250,21 +247,14 @@ export class Segment implements RollCandidate, RetentionCandidate {
     }
     segment.syncedSize = truncatedBytes > 0 || rebuilt ? 0 : segment.size
 
-    // Index files: rewrite when rebuilt, append entries the tail scan found.
-    segment.indexFd = fs.open(segment.indexPath, rebuilt ? OpenFlags.createOrTruncate : OpenFlags.readWrite)
-    segment.timeIndexFd = fs.open(
-      segment.timeIndexPath,
-      rebuilt ? OpenFlags.createOrTruncate : OpenFlags.readWrite,
-    )
-    if (rebuilt) {
-      segment.indexesDirty = true
-      segment.indexWrites++
-      fs.write(segment.indexFd, segment.offsetIndex.toBytes(), 0)
-      fs.write(segment.timeIndexFd, segment.timeIndex.toBytes(), 0)
-    } else if (scan.indexWrites.length > 0) {
-      for (const w of scan.indexWrites) segment.writeIndexEntries(w.offsetEntry, w.timeEntry)
+    // A sealed segment's index files are rewritten when they changed (a rebuild, entries the tail
+    // scan found, the final time entry); the active segment's are written when it is sealed or
+    // closed, and until then never trusted (a crash recovers the last segment from its log).
+    if (!active) {
+      const extended = rebuilt || scan.indexWrites
+      segment.sealed = true
+      if (segment.indexer.seal() !== undefined || extended) segment.writeIndexFiles()
     }
-    if (!active) segment.seal()
     return { segment, truncatedBytes, rebuiltIndexes: rebuilt }
   }
 
@@ -306,7 +296,7 @@ export class Segment implements RollCandidate, RetentionCandidate {
       validEnd: from,
       nextOffset: minOffset,
       batches: 0,
-      indexWrites: [],
+      indexWrites: false,
       stopReason: undefined,
     }
     let pos = from
@@ -346,8 +336,7 @@ export class Segment implements RollCandidate, RetentionCandidate {
         }
         const maxTimestamp = storedMaxTimestamp(chunk, off)
         const writes = this.indexer.add(baseOffset, size, maxTimestamp, pos + off)
-        if (writes.offsetEntry !== undefined || writes.timeEntry !== undefined)
-          result.indexWrites.push(writes)
+        if (writes.offsetEntry !== undefined || writes.timeEntry !== undefined) result.indexWrites = true
         result.nextOffset = lastOffset + 1
         result.batches++
         off += size
@@ -363,47 +352,77 @@ export class Segment implements RollCandidate, RetentionCandidate {
   }
 
   private readFirstBatchTimestamp(): number {
-    const header = readAt(this.ctx.fs, this.logFd!, 0, BATCH_HEADER_SIZE)
-    return storedMaxTimestamp(header, 0)
+    return storedMaxTimestamp(this.readAt(0, BATCH_HEADER_SIZE), 0)
   }
 
-  private writeIndexEntries(offsetEntry: Buffer | undefined, timeEntry: Buffer | undefined): void {
+  /**
+   * Writes both index files whole from the in-memory indexes; the next sync makes them durable.
+   * A failure is logged and costs nothing but a rebuild: the files are removed, so the next open
+   * rebuilds them from the log (a partly written one would be caught by its sanity check anyway).
+   */
+  writeIndexFiles(): void {
     const { fs } = this.ctx
-    if (offsetEntry !== undefined) {
-      this.indexesDirty = true
-      this.indexWrites++
-      fs.write(this.indexFd!, offsetEntry, this.offsetIndex.sizeInBytes - OFFSET_INDEX_ENTRY_SIZE)
+    this.closeIndexFiles()
+    const fds: number[] = []
+    try {
+      for (const [path, bytes] of [
+        [this.indexPath, this.offsetIndex.toBytes()],
+        [this.timeIndexPath, this.timeIndex.toBytes()],
+      ] as const) {
+        const fd = fs.open(path, OpenFlags.createOrTruncate)
+        fds.push(fd)
+        fs.write(fd, bytes, 0)
+      }
+      this.unsyncedIndexFds = fds
+    } catch (error) {
+      for (const fd of fds) this.tryQuietly(() => fs.close(fd))
+      for (const path of [this.indexPath, this.timeIndexPath]) this.tryQuietly(() => fs.unlink(path))
+      this.ctx.logger.warn(
+        { segment: this.logPath, error: String(error) },
+        'could not write the index files; the next start rebuilds them',
+      )
     }
-    if (timeEntry !== undefined) {
-      this.indexesDirty = true
-      this.indexWrites++
-      fs.write(this.timeIndexFd!, timeEntry, this.timeIndex.sizeInBytes - TIME_INDEX_ENTRY_SIZE)
+  }
+
+  private tryQuietly(f: () => void): void {
+    try {
+      f()
+    } catch {
+      // best effort: see writeIndexFiles
     }
   }
 
   /**
    * Writes `records` at the end of the log (one positioned write: when it returns the OS has the
-   * bytes) and indexes its batches.
+   * bytes) and indexes its batches in memory. All or nothing: a write that fails part way (a full
+   * disk) is cut back before the error goes on, so the segment is as it was.
    */
   append(records: Buffer, batches: readonly PlacedBatch[], now: number): void {
     const position = this.size
-    this.ctx.fs.write(this.logFd!, records, position)
+    try {
+      this.ctx.fs.write(this.logFd!, records, position)
+    } catch (error) {
+      // If this fails too, its error (an I/O failure) is the one that counts: the log goes offline.
+      this.ctx.fs.truncate(this.logFd!, position)
+      throw error
+    }
     if (position === 0) this.firstBatchTimestamp = batches[0].maxTimestamp
     this.size += records.length
-    for (const b of batches) {
-      const writes = this.indexer.add(b.baseOffset, b.size, b.maxTimestamp, position + b.relativePosition)
-      this.writeIndexEntries(writes.offsetEntry, writes.timeEntry)
-    }
+    for (const b of batches)
+      this.indexer.add(b.baseOffset, b.size, b.maxTimestamp, position + b.relativePosition)
     this.nextOffset = batches[batches.length - 1].lastOffset + 1
     this.lastModifiedMs = now
   }
 
-  /** Stops being the active segment: writes the final time-index entry (Kafka does the same). */
+  /**
+   * Stops being the active segment: the final time-index entry (Kafka does the same) and the index
+   * files, fsynced by the next sync.
+   */
   seal(): void {
     if (this.sealed) return
     this.sealed = true
-    this.writeIndexEntries(undefined, this.indexer.seal())
-    if (!this.indexesDirty) this.closeIndexFiles()
+    this.indexer.seal()
+    this.writeIndexFiles()
   }
 
   /** The first batch whose last offset is >= `offset`, or undefined when the segment has none. */
@@ -427,7 +446,7 @@ export class Segment implements RollCandidate, RetentionCandidate {
     return undefined
   }
 
-  /** Batch headers from `from` to the end of the valid log, read in chunks. */
+  /** Batch headers from `from` (where a batch starts) to the end of the valid log, read in chunks. */
   *headers(from: number): Generator<BatchLocation> {
     const end = this.size
     let buf: Buffer = Buffer.alloc(0)
@@ -436,11 +455,10 @@ export class Segment implements RollCandidate, RetentionCandidate {
     while (pos < end) {
       if (pos + BATCH_HEADER_SIZE > bufStart + buf.length) {
         bufStart = pos
-        buf = readAt(this.ctx.fs, this.logFd!, pos, Math.min(HEADER_CHUNK, end - pos))
-        if (buf.length < BATCH_HEADER_SIZE) return
+        buf = this.readAt(pos, Math.min(HEADER_CHUNK, end - pos))
       }
       const off = pos - bufStart
-      const size = batchSize(buf, off)
+      const size = this.checkedBatchSize(buf, off, pos)
       const baseOffset = int64At(buf, off)
       yield {
         position: pos,
@@ -461,43 +479,62 @@ export class Segment implements RollCandidate, RetentionCandidate {
     const end = this.size
     let pos = 0
     while (pos < end) {
-      let chunk = readAt(this.ctx.fs, this.logFd!, pos, Math.min(SCAN_CHUNK, end - pos))
-      if (chunk.length < BATCH_HEADER_SIZE) throw new Error(`segment ${this.logPath}: short read at ${pos}`)
-      const first = batchSize(chunk, 0)
-      if (first > chunk.length) chunk = readAt(this.ctx.fs, this.logFd!, pos, first)
+      let chunk = this.readAt(pos, Math.min(SCAN_CHUNK, end - pos))
+      const first = this.checkedBatchSize(chunk, 0, pos)
+      if (first > chunk.length) chunk = this.readAt(pos, first)
       let off = 0
       while (off + BATCH_HEADER_SIZE <= chunk.length) {
-        const size = batchSize(chunk, off)
-        if (size < BATCH_HEADER_SIZE || off + size > chunk.length) break
+        const size = this.checkedBatchSize(chunk, off, pos + off)
+        if (off + size > chunk.length) break
         yield chunk.subarray(off, off + size)
         off += size
       }
-      if (off === 0) throw new Error(`segment ${this.logPath}: no whole batch at ${pos}`)
       pos += off
     }
   }
 
-  /** `length` bytes of the log from `position` (one positioned read; callers slice batches out of it). */
+  /**
+   * `length` bytes of the log from `position` (one positioned read; callers slice batches out of
+   * it). The range lies inside the valid log, so a shorter read is an I/O failure (errors.ts).
+   */
   readAt(position: number, length: number, allocate?: (size: number) => Buffer): Buffer {
-    return readAt(this.ctx.fs, this.logFd!, position, length, allocate)
+    const buf = readAt(this.ctx.fs, this.logFd!, position, length, allocate)
+    if (buf.length < length) throw shortRead(this.logPath, position, length, buf.length)
+    return buf
+  }
+
+  /**
+   * The size of the batch that starts at `buf[off]` (segment position `pos`), checked against the
+   * valid log: its whole header must be in `buf`, it must be at least a header long and end inside
+   * the segment. Anything else means the bytes are not what the log wrote.
+   */
+  checkedBatchSize(buf: Buffer, off: number, pos: number): number {
+    const where = `${this.logPath} at position ${pos}`
+    if (buf.length - off < BATCH_HEADER_SIZE)
+      throw corruptData(`${where}: ${buf.length - off} bytes left of the segment, too few for a batch header`)
+    const size = batchSize(buf, off)
+    if (size < BATCH_HEADER_SIZE || pos + size > this.size)
+      throw corruptData(`${where}: batch size ${size} does not fit the segment's ${this.size} bytes`)
+    return size
   }
 
   /** The next sync must cover the whole segment, indexes included (after a repair). */
   markUnsynced(): void {
     this.syncedSize = 0
-    this.indexesDirty = true
-    this.indexWrites++
   }
 
+  /** With `includeIndexes` (a clean shutdown) the active segment's index files are due too. */
   needsSync(includeIndexes: boolean): boolean {
     if (this.destroyed) return false
-    return this.size > this.syncedSize || ((this.sealed || includeIndexes) && this.indexesDirty)
+    return (
+      this.size > this.syncedSize || this.unsyncedIndexFds !== undefined || (includeIndexes && !this.sealed)
+    )
   }
 
   /**
-   * fsyncs the log file, and the index files when sealed (they no longer change) or when asked
-   * (clean shutdown). The active segment's indexes are not fsynced on the produce path: recovery
-   * rebuilds them from the log.
+   * fsyncs the log file, and index files written since the last sync (then closes them). With
+   * `includeIndexes` (a clean shutdown) the active segment's index files are written first, so the
+   * next start can trust them.
    */
   sync(includeIndexes: boolean): Promise<void> {
     if (this.destroyed) return Promise.resolve()
@@ -509,17 +546,13 @@ export class Segment implements RollCandidate, RetentionCandidate {
       .catch(() => {})
       .then(async () => {
         if (this.logFd === undefined) return
+        if (includeIndexes && !this.sealed) this.writeIndexFiles()
         const size = this.size
-        const withIndexes = (this.sealed || includeIndexes) && this.indexesDirty && this.indexFd !== undefined
-        const indexWrites = this.indexWrites
-        const waits = [fs.fsync(this.logFd)]
-        if (withIndexes) waits.push(fs.fsync(this.indexFd!), fs.fsync(this.timeIndexFd!))
-        await Promise.all(waits)
+        const indexFds = this.unsyncedIndexFds
+        await Promise.all([fs.fsync(this.logFd), ...(indexFds ?? []).map((fd) => fs.fsync(fd))])
         if (size > this.syncedSize) this.syncedSize = size
-        if (withIndexes && indexWrites === this.indexWrites) {
-          this.indexesDirty = false
-          if (this.sealed) this.closeIndexFiles()
-        }
+        // Index files rewritten while this ran are left for the next sync.
+        if (indexFds !== undefined && this.unsyncedIndexFds === indexFds) this.closeIndexFiles()
       })
     const tracked = run.finally(() => {
       if (this.syncing === tracked) this.syncing = undefined
@@ -564,17 +597,9 @@ export class Segment implements RollCandidate, RetentionCandidate {
   }
 
   private closeIndexFiles(): void {
-    const { fs } = this.ctx
-    if (this.indexFd !== undefined) {
-      const fd = this.indexFd
-      this.indexFd = undefined
-      fs.close(fd)
-    }
-    if (this.timeIndexFd !== undefined) {
-      const fd = this.timeIndexFd
-      this.timeIndexFd = undefined
-      fs.close(fd)
-    }
+    const fds = this.unsyncedIndexFds
+    this.unsyncedIndexFds = undefined
+    for (const fd of fds ?? []) this.ctx.fs.close(fd)
   }
 }
 
@@ -582,6 +607,7 @@ interface ScanResult {
   validEnd: number
   nextOffset: number
   batches: number
-  indexWrites: { offsetEntry: Buffer | undefined; timeEntry: Buffer | undefined }[]
+  /** The scan added index entries (the files no longer hold every entry). */
+  indexWrites: boolean
   stopReason: string | undefined
 }

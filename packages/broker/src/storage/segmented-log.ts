@@ -11,12 +11,13 @@ import type {
   PartitionLog,
   ReadOptions,
   ReadResult,
+  RequestFailure,
   RetentionResult,
   StorageFailure,
 } from './api.ts'
 import type { Lease } from './buffer-pool.ts'
 import type { CleanerSegment, CleaningInput } from './cleaning-plan.ts'
-import type { StorageError } from './errors.ts'
+import { isIoFailure, isResourceExhausted, StorageError, StorageErrorCode } from './errors.ts'
 import type { LogConfig } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
 import { admitAppend, type PlacedBatch, placeBatches } from './place-batches.ts'
@@ -75,6 +76,8 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
   protected _config: LogConfig
   /** Set when the log goes offline (disk I/O error) or is closed. */
   protected failure: StorageError | undefined
+  /** Why the log went offline (the I/O failure), for /health; undefined while online or closed. */
+  protected offlineCause: StorageError | undefined
   /** Where the cleaner stopped last. */
   protected firstDirtyOffset: number
   /** Earliest delete horizon of a tombstone the last cleaning kept (never persisted). */
@@ -137,8 +140,6 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
   protected abstract retire(victims: readonly S[]): void
   /** Nothing at or past the returned offset is cleaned. */
   protected abstract uncleanableFrom(stableOffset: number): number
-  /** An error thrown by storage work: the failure to report (the log may go offline), or rethrown. */
-  protected abstract fail(error: unknown): StorageError
 
   get logStartOffset(): number {
     return this._logStartOffset
@@ -181,11 +182,18 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     const baseOffset = this._logEndOffset
     const placed = placeBatches(records, infos, baseOffset, options.partitionLeaderEpoch ?? 0)
     const now = this.clock()
+    const active = this.active
+    const sizeBefore = active.size
     try {
       if (shouldRoll(this.active, config, placed.incoming, now)) this.roll(now)
       this.writeBatches(records, placed.batches, now)
     } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
+      // A write that fails is undone where it fails, so a segment that grew was written to and
+      // then something else threw: the log no longer matches its offsets, and must not serve.
+      const grew = this.active === active ? active.size !== sizeBefore : this.active.size > 0
+      if (grew && !isIoFailure(error))
+        return { kind: 'storageError', error: this.goOffline(error, 'a defect interrupted an append') }
+      return this.failure === undefined ? this.classify(error, 'append') : this.failed()
     }
     this._logEndOffset = placed.nextOffset
     this._sizeInBytes += records.length
@@ -208,14 +216,12 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     const minOne = options.minOneBatch ?? false
     let batches: Buffer[] = []
     if (fetchOffset < upTo) {
-      const cached = this.readCached(fetchOffset, maxBytes, minOne, upTo, options.lease)
-      if (cached !== undefined) batches = cached
-      else {
-        try {
-          batches = this.readBatches(fetchOffset, maxBytes, minOne, upTo, options.lease)
-        } catch (error) {
-          return { kind: 'storageError', error: this.fail(error) }
-        }
+      try {
+        batches =
+          this.readCached(fetchOffset, maxBytes, minOne, upTo, options.lease) ??
+          this.readBatches(fetchOffset, maxBytes, minOne, upTo, options.lease)
+      } catch (error) {
+        return this.classify(error, 'read')
       }
     }
     let sizeInBytes = 0
@@ -247,7 +253,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
         if (batch !== undefined) return this.found(segment, batch)
       }
     } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
+      return this.classify(error, 'offsetForTimestamp')
     }
     return { kind: 'notFound' }
   }
@@ -264,7 +270,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
       const batch = best.locate(best.offsetOfMaxTimestamp)
       return batch === undefined ? { kind: 'notFound' } : this.found(best, batch)
     } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
+      return this.classify(error, 'maxTimestamp')
     }
   }
 
@@ -300,7 +306,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     try {
       await this.persistLogStartOffset()
     } catch (error) {
-      return { kind: 'storageError', error: this.fail(error) }
+      return this.classify(error, 'deleteRecords')
     }
     return { kind: 'ok', lowWatermark }
   }
@@ -324,7 +330,7 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
       )
       return { deletedSegments: plan.deleteCount, deletedBytes }
     } catch (error) {
-      this.fail(error)
+      this.classify(error, 'retention')
       return nothingDeleted()
     }
   }
@@ -386,6 +392,76 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
 
   protected failed(): StorageFailure {
     return { kind: 'storageError', error: this.failure! }
+  }
+
+  /** The I/O failure that took the log offline, or undefined while it serves (or once closed). */
+  get offlineReason(): StorageError | undefined {
+    return this.offlineCause
+  }
+
+  /**
+   * What `error`, thrown by storage work on behalf of `operation`, fails (errors.ts): a full disk
+   * or another exhausted resource fails the operation alone; any other I/O failure takes the log
+   * offline; corrupt bytes and defects fail the request, logged, and the log serves on.
+   */
+  protected classify(error: unknown, operation: string): StorageFailure | RequestFailure {
+    const where = { topic: this.topic, partition: this.partition, operation }
+    if (error instanceof StorageError) {
+      switch (error.code) {
+        case StorageErrorCode.logOffline:
+        case StorageErrorCode.closed:
+          return { kind: 'storageError', error }
+        case StorageErrorCode.io:
+          if (!isResourceExhausted(error)) return { kind: 'storageError', error: this.goOffline(error) }
+          this.logger.warn(
+            { ...where, errno: error.errno, error: error.message },
+            'storage operation failed, log serves on',
+          )
+          return { kind: 'storageError', error }
+        case StorageErrorCode.corruptData:
+          this.logger.error({ ...where, error: error.message }, 'corrupt log data met by a request')
+          return { kind: 'requestFailed', error }
+      }
+    }
+    this.logger.error({ ...where, err: error }, 'a defect failed one request; the log serves on')
+    const message = error instanceof Error ? error.message : String(error)
+    return {
+      kind: 'requestFailed',
+      error: new StorageError(
+        StorageErrorCode.internal,
+        `${operation} on ${this.topic}-${this.partition}: ${message}`,
+        {
+          cause: error,
+        },
+      ),
+    }
+  }
+
+  /**
+   * Takes the log offline (until restart) after `error`: appends, reads and flushes report
+   * KAFKA_STORAGE_ERROR from now on. Idempotent; returns the failure every later call reports.
+   */
+  protected goOffline(error: unknown, why = 'an I/O error'): StorageError {
+    if (error instanceof StorageError && error.code === StorageErrorCode.logOffline) {
+      this.failure ??= error
+      return this.failure
+    }
+    if (this.failure === undefined) {
+      this.logger.error(
+        { topic: this.topic, partition: this.partition, err: error },
+        `log offline after ${why}`,
+      )
+      this.offlineCause =
+        error instanceof StorageError
+          ? error
+          : new StorageError(StorageErrorCode.internal, String(error), { cause: error })
+      this.failure = new StorageError(
+        StorageErrorCode.logOffline,
+        `log ${this.topic}-${this.partition} is offline after ${why}: ${this.offlineCause.message}`,
+        { cause: error },
+      )
+    }
+    return this.failure
   }
 }
 

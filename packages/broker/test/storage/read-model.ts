@@ -149,7 +149,7 @@ export const batchSpec = (maxLarge: number): fc.Arbitrary<BatchSpec> =>
 export const appendsOf = (maxLarge: number, maxAppends: number) =>
   fc.array(
     fc.array(batchSpec(maxLarge), { minLength: 1, maxLength: 6 }).map((specs) => ({ specs })),
-    { minLength: 1, maxLength: maxAppends },
+    { minLength: 1, maxLength: maxAppends, size: 'max' },
   )
 
 /** Log settings that put segment boundaries, index entries and the tail cache everywhere. */

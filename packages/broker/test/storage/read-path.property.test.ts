@@ -182,6 +182,8 @@ const Scenario = { live: 'live', reopen: 'reopen', tornTail: 'tornTail' } as con
 describe('storage read path: disk and memory logs against the reference model', () => {
   const { numRuns, seed } = propertySettings(40)
   const pool = new BufferPool()
+  /** What the runs exercised, so a generator that stopped reaching the hard cases fails the test. */
+  const seen = { runs: 0, multiSegment: 0, coldReads: 0, bytes: 0, cleanings: 0, recordsRemoved: 0 }
 
   it('returns the model batches for every read: tail cache, cold reads, reopen, recovery from a torn tail', async () => {
     await fc.assert(
@@ -205,6 +207,10 @@ describe('storage read path: disk and memory logs against the reference model', 
             appendAll(logs, model, appends, config, pool)
             checkReads('disk, live', logs.disk, model, querySeed, pool)
             checkReads('memory', logs.memory, model, querySeed, pool)
+            seen.runs++
+            seen.multiSegment += logs.disk.segmentCount > 1 ? 1 : 0
+            seen.coldReads += disk.stats().tailCacheMisses
+            seen.bytes += logs.disk.sizeInBytes
             if (scenario === Scenario.live) return
             if (scenario === Scenario.reopen) await disk.close()
             else {
@@ -235,6 +241,8 @@ describe('storage read path: disk and memory logs against the reference model', 
       ),
       { numRuns, seed, endOnFailure: false },
     )
+    assert.ok(seen.multiSegment >= seen.runs / 4, `runs with several segments: ${JSON.stringify(seen)}`)
+    assert.ok(seen.coldReads >= seen.runs * 10, `cold reads: ${JSON.stringify(seen)}`)
   })
 
   it('after compaction, both logs hold the same batches and every read returns the model batches', async () => {
@@ -254,7 +262,7 @@ describe('storage read path: disk and memory logs against the reference model', 
     await fc.assert(
       fc.asyncProperty(
         logShape,
-        fc.array(batch, { minLength: 1, maxLength: 150 }),
+        fc.array(batch, { minLength: 1, maxLength: 150, size: 'max' }),
         readSeed,
         async (shape, batches, querySeed) => {
           const dir = tempDir({ memoryBacked: true })
@@ -286,7 +294,13 @@ describe('storage read path: disk and memory logs against the reference model', 
                 assert.ok(r.kind === 'appended' || r.kind === 'batchTooLarge', `append: ${r.kind}`)
               }
             }
-            for (const store of [disk, memory]) await store.clean({ now: T0 + 1 })
+            for (const store of [disk, memory]) {
+              const r = await store.clean({ now: T0 + 1 })
+              if (store === disk && r.kind === 'cleaned') {
+                seen.cleanings++
+                seen.recordsRemoved += r.stats.recordsRead - r.stats.recordsKept
+              }
+            }
             const model = storedBatches(logs.disk)
             assert.deepEqual(
               storedBatches(logs.memory).map((b) => b.bytes.toString('hex')),
@@ -313,6 +327,7 @@ describe('storage read path: disk and memory logs against the reference model', 
       ),
       { numRuns: Math.max(1, Math.floor(numRuns / 2)), seed: seed + 1, endOnFailure: false },
     )
+    assert.ok(seen.cleanings > 0 && seen.recordsRemoved > 0, `compactions: ${JSON.stringify(seen)}`)
   })
 })
 
