@@ -85,6 +85,7 @@ export class Broker {
     this.topics = new TopicManager(this)
     this.metrics = new BrokerMetrics({
       partitionOffsets: () => this.topics.partitionOffsets(),
+      offlinePartitions: () => this.topics.offlinePartitions(),
       storageStats: () => this.logs.stats(),
       bufferPoolStats: () => this.buffers.stats,
     })
@@ -121,7 +122,13 @@ export class Broker {
       if (!logs.wasCleanShutdown && !created)
         log.warn({ dataDir }, 'previous run did not stop cleanly; logs were recovered')
     } else {
-      broker = new Broker(config, log, new MemoryTopicCatalog(), new MemoryLogStore(), newClusterId())
+      broker = new Broker(
+        config,
+        log,
+        new MemoryTopicCatalog(),
+        new MemoryLogStore({ logger: log }),
+        newClusterId(),
+      )
     }
     await broker.topics.load()
     await broker.groups.start()

@@ -14,6 +14,8 @@ export interface PartitionGaugeSource {
   }>
   /** The log store's counters (tail cache, fsyncs, compaction), read when /metrics is scraped. */
   storageStats(): StorageStats
+  /** Partitions whose log is offline after an I/O error. */
+  offlinePartitions(): Iterable<{ topic: string; partition: number }>
   /** The broker's buffer pool (storage/buffer-pool.ts). */
   bufferPoolStats(): BufferPoolStats
 }
@@ -196,6 +198,24 @@ export class BrokerMetrics {
       },
     })
     void logEnd
+    new Gauge({
+      name: 'runnel_broker_offline_partitions',
+      help: 'Partitions whose log is offline after an I/O error (Kafka: OfflinePartitionsCount); each answers KAFKA_STORAGE_ERROR until restart',
+      registers,
+      collect() {
+        this.set([...source.offlinePartitions()].length)
+      },
+    })
+    new Gauge({
+      name: 'runnel_broker_partition_offline',
+      help: '1 for each partition whose log is offline (see /health for why)',
+      labelNames: ['topic', 'partition'],
+      registers,
+      collect() {
+        this.reset()
+        for (const p of source.offlinePartitions()) this.set({ topic: p.topic, partition: p.partition }, 1)
+      },
+    })
     for (const [name, help, kind, read] of storageSamples(source)) {
       if (kind === 'gauge') {
         new Gauge({

@@ -125,6 +125,19 @@ export class TopicManager {
     return this.byName.get(topic)?.partitions[index]
   }
 
+  /** Partitions whose log went offline after an I/O error, with the failure (for /health and /metrics). */
+  offlinePartitions(): { topic: string; partition: number; errno: string | undefined; reason: string }[] {
+    const out: { topic: string; partition: number; errno: string | undefined; reason: string }[] = []
+    for (const t of this.byName.values()) {
+      for (let p = 0; p < t.partitions.length; p++) {
+        const reason = t.partitions[p].offlineReason
+        if (reason !== undefined)
+          out.push({ topic: t.name, partition: p, errno: reason.errno, reason: reason.message })
+      }
+    }
+    return out
+  }
+
   *partitionOffsets(): Iterable<{
     topic: string
     partition: number

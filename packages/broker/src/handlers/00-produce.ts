@@ -54,6 +54,7 @@ import { validateTopicName } from '../cluster/topic-names.ts'
 import type { TopicState } from '../cluster/topics.ts'
 import type { AppendResult, PartitionLog } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
+import { storageFailureCode } from './storage-failures.ts'
 
 const ZSTD_FROM_VERSION = 7
 
@@ -274,7 +275,7 @@ function appendError(result: Exclude<AppendResult, { kind: 'appended' }>): [numb
         `The record batch of ${result.size} bytes is larger than segment.bytes (${result.segmentBytes})`,
       ]
     default:
-      return [ErrorCode.KAFKA_STORAGE_ERROR, `The log is offline: ${result.error.message}`]
+      return storageFailureCode(result)
   }
 }
 

@@ -42,6 +42,7 @@ import { AppendNotifier } from '../cluster/append-notifier.ts'
 import type { TopicState } from '../cluster/topics.ts'
 import type { Lease, PartitionLog } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
+import { storageFailureCode } from './storage-failures.ts'
 
 const READ_COMMITTED = 1
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
@@ -169,7 +170,7 @@ function readAll(
     })
     if (read.kind !== 'ok') {
       part.errorCode =
-        read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR
+        read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : storageFailureCode(read)[0]
       hasError = true
       continue
     }

@@ -8,7 +8,8 @@
 // - A timestamp >= 0: the first offset whose record timestamp is at or after it, and that
 //   record's timestamp; offset -1 and timestamp -1 when none is. The time index narrows the
 //   search to one batch, which is then decoded to find the exact record.
-// - Errors: UNKNOWN_TOPIC_OR_PARTITION; INVALID_REQUEST for a partition asked twice.
+// - Errors: UNKNOWN_TOPIC_OR_PARTITION; INVALID_REQUEST for a partition asked twice; a lookup that
+//   meets a storage failure answers it (handlers/storage-failures.ts), never "not found".
 //
 // Version notes:
 // - v0's old-style offset lists are not advertised (we start at v1). v2 adds isolation level;
@@ -21,8 +22,9 @@ import {
   readBatch,
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
-import type { PartitionLog } from '../storage/index.ts'
+import type { PartitionLog, RequestFailure, StorageFailure } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
+import { isStorageFailure, storageFailureCode } from './storage-failures.ts'
 
 const LATEST = -1n
 const EARLIEST = -2n
@@ -56,6 +58,7 @@ export const listOffsets = registerHandler({
           const log = topic?.partitions[p.partitionIndex]
           if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           const found = lookup(ctx.broker, log, p.timestamp, readCommitted)
+          if ('failure' in found) return answer(storageFailureCode(found.failure)[0])
           return answer(ErrorCode.NONE, BigInt(found.timestamp), BigInt(found.offset))
         }),
       }
@@ -71,13 +74,14 @@ function lookup(
   log: PartitionLog,
   target: bigint,
   readCommitted: boolean,
-): { offset: number; timestamp: number } {
+): { offset: number; timestamp: number } | { failure: StorageFailure | RequestFailure } {
   if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 }
   if (target === LATEST) {
     return { offset: readCommitted ? broker.lastStableOffset(log) : log.highWatermark, timestamp: -1 }
   }
   if (target === MAX_TIMESTAMP) {
     const found = log.maxTimestamp()
+    if (isStorageFailure(found)) return { failure: found }
     if (found.kind !== 'found') return NOT_FOUND
     // The record carrying the batch's max timestamp (the first one, on ties).
     for (const record of readBatch(found.batch).records()) {
@@ -94,6 +98,7 @@ function lookup(
   let from = log.logStartOffset
   for (;;) {
     const found = log.offsetForTimestamp(ts, from)
+    if (isStorageFailure(found)) return { failure: found }
     if (found.kind !== 'found') return NOT_FOUND
     for (const record of readBatch(found.batch).records()) {
       if (record.offset >= log.logStartOffset && record.timestamp >= ts) {

@@ -41,14 +41,15 @@ export const metadata = registerHandler({
       name: topic.name,
       topicId: topic.topicId,
       isInternal: topic.isInternal,
-      partitions: topic.partitions.map((_, index) => ({
+      partitions: topic.partitions.map((log, index) => ({
         errorCode: ErrorCode.NONE,
         partitionIndex: index,
         leaderId: node,
         leaderEpoch: 0,
         replicaNodes: [node],
         isrNodes: [node],
-        offlineReplicas: [],
+        // A log offline after an I/O error (Kafka: a replica on a failed log dir).
+        offlineReplicas: log.offlineReason === undefined ? [] : [node],
       })),
       topicAuthorizedOperations: includeOps ? topicAuthorizedOperations : AUTHORIZED_OPERATIONS_OMITTED,
     })

@@ -24,6 +24,7 @@ import {
 } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
 import { registerHandler } from './registry.ts'
+import { storageFailureCode } from './storage-failures.ts'
 
 /** Kafka's DeleteRecordsRequest.HIGH_WATERMARK. */
 const HIGH_WATERMARK = -1n
@@ -59,7 +60,7 @@ async function deleteOne(
       // The log moved between our check and the call (e.g. it was truncated); its answer wins.
       return failed(ErrorCode.OFFSET_OUT_OF_RANGE)
     default:
-      return failed(ErrorCode.KAFKA_STORAGE_ERROR)
+      return failed(storageFailureCode(result)[0])
   }
 }
 

@@ -19,13 +19,16 @@ export function startHttpSidePort(broker: Broker, host: string, port: number): P
       return
     }
     if (path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' })
+      // A partition offline after an I/O error makes the broker degraded: 503, and which and why.
+      const offline = broker.topics.offlinePartitions()
+      res.writeHead(offline.length === 0 ? 200 : 503, { 'content-type': 'application/json' })
       res.end(
         JSON.stringify({
-          status: 'ok',
+          status: offline.length === 0 ? 'ok' : 'degraded',
           nodeId: broker.nodeId,
           clusterId: broker.clusterId,
           topics: broker.topics.list().length,
+          offlinePartitions: offline,
         }),
       )
       return
