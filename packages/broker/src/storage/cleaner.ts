@@ -27,6 +27,7 @@ import {
   planCleaning,
 } from './cleaning-plan.ts'
 import { addBatchToMap, filterBatch, RoundFacts } from './compaction.ts'
+import { isIoFailure, isResourceExhausted, type StorageError } from './errors.ts'
 import { compacts } from './log-config.ts'
 import type { StorageLogger } from './logger.ts'
 import { DEFAULT_OFFSET_MAP_ENTRIES, OffsetMap } from './offset-map.ts'
@@ -63,6 +64,8 @@ export interface CompactableLog<S extends CleanerSegment = CleanerSegment> exten
   swapCleanedSegment(group: readonly S[], output: CleanedSegmentOutput): Promise<boolean>
   /** The round is done: every offset below `firstDirtyOffset` is clean. */
   finishCleaning(firstDirtyOffset: number, nextDeleteHorizon: number | undefined): void
+  /** An I/O failure met by the cleaner (not an exhausted resource): the log goes offline. */
+  ioFailed(error: StorageError): void
 }
 
 export interface LogCleanerOptions {
@@ -318,6 +321,19 @@ export class LogCleaner {
       // A segment retention removed (or a log closed) under a read is not the log's fault.
       if (this.stopped || !log.isOnline || !log.holdsSegments(held)) {
         return { ...aborted, reason: `the log changed while it was cleaned: ${String(error)}` }
+      }
+      // What failed decides (errors.ts): a full disk while writing the cleaned copy leaves the log
+      // as it was and the next round tries again; any other I/O failure takes the log offline.
+      if (isResourceExhausted(error)) {
+        this.logger.warn(
+          { topic: log.topic, partition: log.partition, error: String(error) },
+          'log cleaning stopped by a full disk; the next round tries again',
+        )
+        return { ...aborted, reason: String(error) }
+      }
+      if (isIoFailure(error)) {
+        log.ioFailed(error)
+        return { ...aborted, reason: String(error) }
       }
       this.uncleanable.add(log)
       this.uncleanableCount++

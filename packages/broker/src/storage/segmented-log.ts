@@ -394,6 +394,11 @@ export abstract class SegmentedLog<S extends LogSegment<B>, B extends BatchFacts
     return { kind: 'storageError', error: this.failure! }
   }
 
+  /** The cleaner met an I/O failure in this log (cleaner.ts). */
+  ioFailed(error: StorageError): void {
+    this.goOffline(error)
+  }
+
   /** The I/O failure that took the log offline, or undefined while it serves (or once closed). */
   get offlineReason(): StorageError | undefined {
     return this.offlineCause

@@ -11,11 +11,12 @@ import type { PartitionLog, ReadResult } from '../../src/storage/api.ts'
 import { StorageErrorCode } from '../../src/storage/errors.ts'
 import { partitionDir } from '../../src/storage/file-names.ts'
 import { nodeFileSystem } from '../../src/storage/file-system.ts'
-import { logConfig } from '../../src/storage/log-config.ts'
+import { CleanupPolicy, logConfig } from '../../src/storage/log-config.ts'
 import { openDiskLogStore } from '../../src/storage/log-store.ts'
 import type { StorageLogger } from '../../src/storage/logger.ts'
 import type { DiskPartitionLog } from '../../src/storage/partition-log.ts'
 import { ErrnoFileSystem } from './errno-file-system.ts'
+import { keyedBatch } from './keyed-batch.ts'
 import { asStored, makeBatch } from './make-batch.ts'
 import { tempDir } from './temp-dir.ts'
 
@@ -216,6 +217,25 @@ describe('storage failures: what fails, and what serves on', () => {
     segments[0].locate = locate
     assert.deepEqual(ok(log.read(0, 1 << 20)), stored)
     assert.equal(log.append(makeBatch({ id: 3 })).kind, 'appended')
+  })
+
+  it('the cleaner: a full disk while writing the cleaned copy is retried later; EIO takes the log offline', async () => {
+    const { fs, store, log } = await harness(1000)
+    log.updateConfig(
+      logConfig({ segmentBytes: 1000, cleanupPolicy: CleanupPolicy.compact, minCleanableDirtyRatio: 0 }),
+    )
+    for (let i = 0; i < 30; i++)
+      assert.equal(log.append(keyedBatch([{ key: `k${i % 3}`, value: `v${i}` }])).kind, 'appended')
+    fs.failNext({ call: 'write', path: /\.cleaned$/, errno: 'ENOSPC' })
+    const full = await store.clean()
+    assert.equal(full.kind, 'aborted')
+    assert.equal(log.isOnline, true)
+    assert.equal((await store.clean()).kind, 'cleaned', 'the next round cleans')
+    for (let i = 0; i < 30; i++) log.append(keyedBatch([{ key: `k${i % 3}`, value: `w${i}` }]))
+    fs.failNext({ call: 'read', path: /\.log$/, errno: 'EIO' })
+    assert.equal((await store.clean()).kind, 'aborted')
+    assert.equal(log.isOnline, false)
+    assert.equal(log.offlineReason?.errno, 'EIO')
   })
 
   it('a defect after an append wrote its bytes takes the log offline: its offsets no longer match', async () => {
