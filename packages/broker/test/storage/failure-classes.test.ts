@@ -238,6 +238,23 @@ describe('storage failures: what fails, and what serves on', () => {
     assert.equal(log.offlineReason?.errno, 'EIO')
   })
 
+  it('the cleaner: a defect leaves the log uncleanable until restart, serving', async () => {
+    const { store, log } = await harness(1000)
+    log.updateConfig(
+      logConfig({ segmentBytes: 1000, cleanupPolicy: CleanupPolicy.compact, minCleanableDirtyRatio: 0 }),
+    )
+    for (let i = 0; i < 30; i++) log.append(keyedBatch([{ key: `k${i % 3}`, value: `v${i}` }]))
+    const disk = log as unknown as { segmentBatches: () => Iterable<Buffer> }
+    disk.segmentBatches = () => {
+      throw new TypeError('a defect in the cleaner')
+    }
+    assert.equal((await store.clean()).kind, 'aborted')
+    assert.equal(store.stats().uncleanablePartitions, 1)
+    assert.deepEqual(await store.clean(), { kind: 'idle' }, 'not tried again')
+    assert.equal(log.isOnline, true)
+    assert.equal(log.append(keyedBatch([{ key: 'k1', value: 'still online' }])).kind, 'appended')
+  })
+
   it('a defect after an append wrote its bytes takes the log offline: its offsets no longer match', async () => {
     const { log } = await harness()
     fill(log, 2)
