@@ -110,7 +110,7 @@ describe('failures during a log cleaning', () => {
       assert.equal(r.kind, 'aborted')
       assert.match(r.kind === 'aborted' ? r.reason : '', /ENOSPC/)
       assert.equal(store.stats().uncleanablePartitions, 0, "a full disk is not the log's fault")
-      assert.equal(log.isOnline, true)
+      assert.equal((log as DiskPartitionLog).isOnline, true)
       assert.deepEqual(readStored(log), before)
       assert.deepEqual(
         readdirSync(join(dir.path, 't-0')).filter((name) => name.endsWith(SegmentFile.cleaned)),
