@@ -154,7 +154,9 @@ export class DiskLogStore extends LogStoreBase<DiskPartitionLog> {
     this.closed = true
     await this.cleaner.stop()
     await Promise.allSettled([...this.opening.values()])
-    const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()))
+    // A bounded number at a time: each close writes index files and a checkpoint, and ten
+    // thousand partitions closing at once would run out of file descriptors.
+    const results = await settleInBatches([...this.logs.values()], CLOSE_CONCURRENCY, (log) => log.close())
     while (this.background.size > 0) await Promise.allSettled([...this.background])
     const failed = results.filter((r) => r.status === 'rejected')
     if (failed.length > 0) {
@@ -195,6 +197,21 @@ export class DiskLogStore extends LogStoreBase<DiskPartitionLog> {
       .finally(() => this.background.delete(tracked))
     this.background.add(tracked)
   }
+}
+
+/** Logs closed at once by close(): each holds a few descriptors until its files are synced. */
+const CLOSE_CONCURRENCY = 256
+
+/** Promise.allSettled over `items`, at most `limit` running at a time. */
+async function settleInBatches<T>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = []
+  for (let i = 0; i < items.length; i += limit)
+    results.push(...(await Promise.allSettled(items.slice(i, i + limit).map(run))))
+  return results
 }
 
 /** Opens (creating if needed) the disk log store in `options.dataDir`. */
