@@ -7,7 +7,6 @@
 // ResponseHeader v0: correlation_id int32; v1 (flexible versions) adds tagged fields.
 // ApiVersions responses always use header v0, whatever the request version.
 import { isFlexible, messageCodec } from './codec.ts'
-import { ProtocolError } from './errors.ts'
 import type { RequestMap, ResponseMap } from './generated/types.generated.ts'
 import { Reader } from './primitives/reader.ts'
 import { Writer } from './primitives/writer.ts'
@@ -57,18 +56,17 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   return { header, body: decodeRequestBody(header, r) as RequestMap[AnyApiKey] }
 }
 
-/** Decodes the body of a request whose header has already been read from `r`. */
+/**
+ * Decodes the body of a request whose header has already been read from `r`. Bytes left after the
+ * body are ignored, as Kafka's generated parsers ignore them: a broker reads what it knows of a
+ * request. librdkafka 2.15-2.16 sends 3 such bytes after a Metadata v12 request for all topics;
+ * refusing them cut every current librdkafka client off (issue 9). A body that ends early is
+ * still malformed (the Reader throws).
+ */
 export function decodeRequestBody(header: RequestHeader, r: Reader): unknown {
   const codec = messageCodec(header.apiKey, header.apiVersion, 'request')
   if (isFlexible(header.apiKey, header.apiVersion)) skipTaggedFields(r)
-  const body = codec.decode(r)
-  if (r.remaining !== 0) {
-    throw new ProtocolError(
-      'RUNNEL_PROTOCOL_MALFORMED',
-      `${r.remaining} bytes left after the request body (api ${header.apiKey} v${header.apiVersion})`,
-    )
-  }
-  return body
+  return codec.decode(r)
 }
 
 /** Encodes a request frame, size prefix included, as chunks ready for writev. */

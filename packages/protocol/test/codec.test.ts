@@ -245,6 +245,17 @@ describe('malformed input', () => {
     }
   })
 
+  it('reads what it knows of a request and ignores bytes after the body, as Kafka does', () => {
+    // librdkafka 2.16 (the confluent-kafka 2.16.2 wheel) asking for all topics: Metadata v12 with
+    // three bytes after the tagged fields. Refusing them closed every such client's connection.
+    const frame = Buffer.from('0003000c00000003000772646b61666b610000000000010000', 'hex')
+    const { header, body } = decodeRequest(frame)
+    assert.deepEqual(header, { apiKey: 3, apiVersion: 12, correlationId: 3, clientId: 'rdkafka' })
+    assert.deepEqual((body as { topics: unknown }).topics, null, 'all topics')
+    // A body that ends early is still malformed.
+    assert.throws(() => decodeRequest(frame.subarray(0, 21)), (e: unknown) => e instanceof ProtocolError)
+  })
+
   it('rejects an array count larger than the frame before allocating it', () => {
     const w = new Writer()
     w.int16(3).int16(0).int32(1).nullableString('c').int32(0x7fffffff)

@@ -36,7 +36,6 @@
 //   v9 is flexible; v10 adds currentLeader/nodeEndpoints (tagged, only on NOT_LEADER);
 //   v11 adds TRANSACTION_ABORTABLE.
 import {
-  BATCH_HEADER_SIZE,
   batchAttributes,
   batchMagic,
   batchRecordCount,
@@ -70,6 +69,8 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   }
   return r
 }
+
+const MAGIC_OFFSET = 16
 
 export const produce = registerHandler({
   apiKey: 0,
@@ -126,7 +127,9 @@ export const produce = registerHandler({
           )
           continue
         }
-        if (batchMagic(batch) < 2 && batch.length >= BATCH_HEADER_SIZE) {
+        // The magic byte sits at offset 16 in message sets of every version: read it only when
+        // the bytes are there (a shorter Records field is answered by validateBatch below).
+        if (batch.length > MAGIC_OFFSET && batchMagic(batch) < 2) {
           partitionResponses.push(
             partitionError(
               p.index,
