@@ -253,7 +253,10 @@ describe('malformed input', () => {
     assert.deepEqual(header, { apiKey: 3, apiVersion: 12, correlationId: 3, clientId: 'rdkafka' })
     assert.deepEqual((body as { topics: unknown }).topics, null, 'all topics')
     // A body that ends early is still malformed.
-    assert.throws(() => decodeRequest(frame.subarray(0, 21)), (e: unknown) => e instanceof ProtocolError)
+    assert.throws(
+      () => decodeRequest(frame.subarray(0, 21)),
+      (e: unknown) => e instanceof ProtocolError,
+    )
   })
 
   it('rejects an array count larger than the frame before allocating it', () => {

@@ -616,7 +616,8 @@ export class GroupCoordinator {
    */
   fetchOffsets(
     groupId: string,
-    topics: { name: string; partitionIndexes: number[] }[] | null,
+    // `name` is absent only from OffsetFetch v10+ (topics by id), which is not advertised.
+    topics: { name?: string; partitionIndexes: number[] }[] | null,
     requireStable: boolean,
   ): FetchedOffsets {
     if (this.stopped) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] }
@@ -657,9 +658,9 @@ export class GroupCoordinator {
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((i) => partition(t.name, i)),
+      topics: topics.map(({ name = '', partitionIndexes }) => ({
+        name,
+        partitions: partitionIndexes.map((i) => partition(name, i)),
       })),
     }
   }

@@ -87,7 +87,8 @@ export const produce = registerHandler({
     const responses: ProduceResponseTopicProduceResponse[] = []
 
     for (const topicData of request.topicData) {
-      const name = topicData.name
+      // Absent only from v13+ (topics by id), which is not advertised.
+      const name = topicData.name ?? ''
       const topic: TopicState | undefined = broker.topics.get(name)
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = []
       responses.push({ name, partitionResponses })

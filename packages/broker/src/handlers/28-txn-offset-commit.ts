@@ -33,7 +33,7 @@ export const txnOffsetCommit = registerHandler({
       groupId: request.groupId,
       producerId: request.producerId,
       producerEpoch: request.producerEpoch,
-      generationId: version >= 3 ? (request.generationId ?? -1) : -1,
+      generationId: version >= 3 ? (request.generationIdOrMemberEpoch ?? -1) : -1,
       memberId: version >= 3 ? (request.memberId ?? '') : '',
       groupInstanceId: version >= 3 ? (request.groupInstanceId ?? null) : null,
       topics: commitTopics(request.topics, version >= 2),

@@ -12,11 +12,13 @@ interface WirePartition {
 
 /** The request's topics and partitions; `hasLeaderEpoch`: the version carries committedLeaderEpoch. */
 export function commitTopics(
-  topics: readonly { name: string; partitions: readonly WirePartition[] }[],
+  // `name` is absent only from the versions that name topics by id (OffsetCommit v10+,
+  // TxnOffsetCommit v6+), which are not advertised.
+  topics: readonly { name?: string; partitions: readonly WirePartition[] }[],
   hasLeaderEpoch: boolean,
 ): { name: string; partitions: CommitPartition[] }[] {
   return topics.map((t) => ({
-    name: t.name,
+    name: t.name ?? '',
     partitions: t.partitions.map((p) => ({
       partitionIndex: p.partitionIndex,
       committedOffset: p.committedOffset,

@@ -282,7 +282,7 @@ export async function txnOffsetCommit(
   const r = await client.request(28, version, {
     ...producerFields(producer),
     groupId,
-    generationId: -1,
+    generationIdOrMemberEpoch: -1,
     memberId: '',
     groupInstanceId: null,
     topics: [

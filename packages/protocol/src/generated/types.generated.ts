@@ -11,7 +11,8 @@ export interface ProduceRequest {
 }
 
 export interface ProduceRequestTopicProduceData {
-  name: string
+  name?: string
+  topicId?: string
   partitionData: ProduceRequestPartitionProduceData[]
 }
 
@@ -27,7 +28,8 @@ export interface ProduceResponse {
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  name: string
+  name?: string
+  topicId?: string
   partitionResponses: ProduceResponsePartitionProduceResponse[]
 }
 
@@ -99,6 +101,7 @@ export interface FetchRequestFetchPartition {
   logStartOffset?: bigint
   partitionMaxBytes: number
   replicaDirectoryId?: string
+  highWatermark?: bigint
 }
 
 export interface FetchResponse {
@@ -160,6 +163,7 @@ export interface ListOffsetsRequest {
   replicaId: number
   isolationLevel?: number
   topics: ListOffsetsRequestListOffsetsTopic[]
+  timeoutMs?: number
 }
 
 export interface ListOffsetsRequestListOffsetsTopic {
@@ -212,6 +216,7 @@ export interface MetadataResponse {
   controllerId?: number
   topics: MetadataResponseMetadataResponseTopic[]
   clusterAuthorizedOperations?: number
+  errorCode?: number
 }
 
 export interface MetadataResponseMetadataResponseBroker {
@@ -250,7 +255,8 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  name: string
+  name?: string
+  topicId?: string
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[]
 }
 
@@ -268,7 +274,8 @@ export interface OffsetCommitResponse {
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  name: string
+  name?: string
+  topicId?: string
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[]
 }
 
@@ -297,7 +304,8 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
-  name: string
+  name?: string
+  topicId?: string
   partitionIndexes: number[]
 }
 
@@ -328,7 +336,8 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
-  name: string
+  name?: string
+  topicId?: string
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[]
 }
 
@@ -470,6 +479,7 @@ export interface DescribeGroupsResponse {
 
 export interface DescribeGroupsResponseDescribedGroup {
   errorCode: number
+  errorMessage?: string | null
   groupId: string
   groupState: string
   protocolType: string
@@ -517,6 +527,8 @@ export interface SaslHandshakeResponse {
 export interface ApiVersionsRequest {
   clientSoftwareName?: string
   clientSoftwareVersion?: string
+  clusterId?: string | null
+  nodeId?: number
 }
 
 export interface ApiVersionsResponse {
@@ -654,6 +666,8 @@ export interface InitProducerIdRequest {
   transactionTimeoutMs: number
   producerId?: bigint
   producerEpoch?: number
+  enable2Pc?: boolean
+  keepPreparedTxn?: boolean
 }
 
 export interface InitProducerIdResponse {
@@ -661,6 +675,8 @@ export interface InitProducerIdResponse {
   errorCode: number
   producerId: bigint
   producerEpoch: number
+  ongoingTxnProducerId?: bigint
+  ongoingTxnProducerEpoch?: number
 }
 
 export interface OffsetForLeaderEpochRequest {
@@ -761,6 +777,8 @@ export interface EndTxnRequest {
 export interface EndTxnResponse {
   throttleTimeMs: number
   errorCode: number
+  producerId?: bigint
+  producerEpoch?: number
 }
 
 export interface WriteTxnMarkersRequest {
@@ -773,6 +791,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[]
   coordinatorEpoch: number
+  transactionVersion?: number
 }
 
 export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
@@ -804,14 +823,15 @@ export interface TxnOffsetCommitRequest {
   groupId: string
   producerId: bigint
   producerEpoch: number
-  generationId?: number
+  generationIdOrMemberEpoch?: number
   memberId?: string
   groupInstanceId?: string | null
   topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[]
 }
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  name: string
+  name?: string
+  topicId?: string
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[]
 }
 
@@ -828,7 +848,8 @@ export interface TxnOffsetCommitResponse {
 }
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  name: string
+  name?: string
+  topicId?: string
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[]
 }
 
@@ -1000,6 +1021,42 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
   resourceName: string
 }
 
+export interface DescribeLogDirsRequest {
+  topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null
+}
+
+export interface DescribeLogDirsRequestDescribableLogDirTopic {
+  topic: string
+  partitions: number[]
+}
+
+export interface DescribeLogDirsResponse {
+  throttleTimeMs: number
+  errorCode?: number
+  results: DescribeLogDirsResponseDescribeLogDirsResult[]
+}
+
+export interface DescribeLogDirsResponseDescribeLogDirsResult {
+  errorCode: number
+  logDir: string
+  topics: DescribeLogDirsResponseDescribeLogDirsTopic[]
+  totalBytes?: bigint
+  usableBytes?: bigint
+  isCordoned?: boolean
+}
+
+export interface DescribeLogDirsResponseDescribeLogDirsTopic {
+  name: string
+  partitions: DescribeLogDirsResponseDescribeLogDirsPartition[]
+}
+
+export interface DescribeLogDirsResponseDescribeLogDirsPartition {
+  partitionIndex: number
+  partitionSize: bigint
+  offsetLag: bigint
+  isFutureKey: boolean
+}
+
 export interface SaslAuthenticateRequest {
   authBytes: Buffer
 }
@@ -1050,6 +1107,7 @@ export interface DeleteGroupsResponse {
 export interface DeleteGroupsResponseDeletableGroupResult {
   groupId: string
   errorCode: number
+  errorMessage?: string | null
 }
 
 export interface IncrementalAlterConfigsRequest {
@@ -1170,6 +1228,7 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean
   endpointType?: number
+  includeFencedBrokers?: boolean
 }
 
 export interface DescribeClusterResponse {
@@ -1188,6 +1247,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   host: string
   port: number
   rack: string | null
+  isFenced?: boolean
 }
 
 export interface DescribeProducersRequest {
@@ -1254,6 +1314,7 @@ export interface ListTransactionsRequest {
   stateFilters: string[]
   producerIdFilters: bigint[]
   durationFilter?: bigint
+  transactionalIdPattern?: string | null
 }
 
 export interface ListTransactionsResponse {
@@ -1277,6 +1338,7 @@ export interface ConsumerGroupHeartbeatRequest {
   rackId: string | null
   rebalanceTimeoutMs: number
   subscribedTopicNames: string[] | null
+  subscribedTopicRegex?: string | null
   serverAssignor: string | null
   topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null
 }
@@ -1338,6 +1400,7 @@ export interface ConsumerGroupDescribeResponseMember {
   subscribedTopicRegex: string | null
   assignment: ConsumerGroupDescribeResponseAssignment
   targetAssignment: ConsumerGroupDescribeResponseAssignment
+  memberType?: number
 }
 
 export interface ConsumerGroupDescribeResponseAssignment {
@@ -1348,6 +1411,82 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   topicId: string
   topicName: string
   partitions: number[]
+}
+
+export interface GetTelemetrySubscriptionsRequest {
+  clientInstanceId: string
+}
+
+export interface GetTelemetrySubscriptionsResponse {
+  throttleTimeMs: number
+  errorCode: number
+  clientInstanceId: string
+  subscriptionId: number
+  acceptedCompressionTypes: number[]
+  pushIntervalMs: number
+  telemetryMaxBytes: number
+  deltaTemporality: boolean
+  requestedMetrics: string[]
+}
+
+export interface PushTelemetryRequest {
+  clientInstanceId: string
+  subscriptionId: number
+  terminating: boolean
+  compressionType: number
+  metrics: Buffer
+}
+
+export interface PushTelemetryResponse {
+  throttleTimeMs: number
+  errorCode: number
+}
+
+export interface DescribeTopicPartitionsRequest {
+  topics: DescribeTopicPartitionsRequestTopicRequest[]
+  responsePartitionLimit: number
+  cursor: DescribeTopicPartitionsRequestCursor | null
+}
+
+export interface DescribeTopicPartitionsRequestTopicRequest {
+  name: string
+}
+
+export interface DescribeTopicPartitionsRequestCursor {
+  topicName: string
+  partitionIndex: number
+}
+
+export interface DescribeTopicPartitionsResponse {
+  throttleTimeMs: number
+  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[]
+  nextCursor: DescribeTopicPartitionsResponseCursor | null
+}
+
+export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+  errorCode: number
+  name: string | null
+  topicId: string
+  isInternal: boolean
+  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[]
+  topicAuthorizedOperations: number
+}
+
+export interface DescribeTopicPartitionsResponseCursor {
+  topicName: string
+  partitionIndex: number
+}
+
+export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+  errorCode: number
+  partitionIndex: number
+  leaderId: number
+  leaderEpoch: number
+  replicaNodes: number[]
+  isrNodes: number[]
+  eligibleLeaderReplicas: number[] | null
+  lastKnownElr: number[] | null
+  offlineReplicas: number[]
 }
 
 export const ApiKey = {
@@ -1381,6 +1520,7 @@ export const ApiKey = {
   DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
@@ -1394,6 +1534,9 @@ export const ApiKey = {
   ListTransactions: 66,
   ConsumerGroupHeartbeat: 68,
   ConsumerGroupDescribe: 69,
+  GetTelemetrySubscriptions: 71,
+  PushTelemetry: 72,
+  DescribeTopicPartitions: 75,
 } as const
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey]
 
@@ -1428,6 +1571,7 @@ export interface RequestMap {
   31: DeleteAclsRequest
   32: DescribeConfigsRequest
   33: AlterConfigsRequest
+  35: DescribeLogDirsRequest
   36: SaslAuthenticateRequest
   37: CreatePartitionsRequest
   42: DeleteGroupsRequest
@@ -1441,6 +1585,9 @@ export interface RequestMap {
   66: ListTransactionsRequest
   68: ConsumerGroupHeartbeatRequest
   69: ConsumerGroupDescribeRequest
+  71: GetTelemetrySubscriptionsRequest
+  72: PushTelemetryRequest
+  75: DescribeTopicPartitionsRequest
 }
 
 export interface ResponseMap {
@@ -1474,6 +1621,7 @@ export interface ResponseMap {
   31: DeleteAclsResponse
   32: DescribeConfigsResponse
   33: AlterConfigsResponse
+  35: DescribeLogDirsResponse
   36: SaslAuthenticateResponse
   37: CreatePartitionsResponse
   42: DeleteGroupsResponse
@@ -1487,4 +1635,7 @@ export interface ResponseMap {
   66: ListTransactionsResponse
   68: ConsumerGroupHeartbeatResponse
   69: ConsumerGroupDescribeResponse
+  71: GetTelemetrySubscriptionsResponse
+  72: PushTelemetryResponse
+  75: DescribeTopicPartitionsResponse
 }
