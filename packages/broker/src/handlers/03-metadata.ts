@@ -20,6 +20,7 @@ import {
 } from '@runnel/protocol'
 import { AUTHORIZED_OPERATIONS_OMITTED, topicAuthorizedOperations } from '../cluster/acl.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
+import { partitionPlacements } from './partition-metadata.ts'
 import { registerHandler } from './registry.ts'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
@@ -41,16 +42,7 @@ export const metadata = registerHandler({
       name: topic.name,
       topicId: topic.topicId,
       isInternal: topic.isInternal,
-      partitions: topic.partitions.map((log, index) => ({
-        errorCode: ErrorCode.NONE,
-        partitionIndex: index,
-        leaderId: node,
-        leaderEpoch: 0,
-        replicaNodes: [node],
-        isrNodes: [node],
-        // A log offline after an I/O error (Kafka: a replica on a failed log dir).
-        offlineReplicas: log.offlineReason === undefined ? [] : [node],
-      })),
+      partitions: partitionPlacements(topic, node).map((p) => ({ errorCode: ErrorCode.NONE, ...p })),
       topicAuthorizedOperations: includeOps ? topicAuthorizedOperations : AUTHORIZED_OPERATIONS_OMITTED,
     })
     const failed = (

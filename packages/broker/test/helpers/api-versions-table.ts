@@ -20,7 +20,10 @@ export const TABLE_START =
 export const TABLE_END = '<!-- api-versions:end -->'
 
 export function apiVersionsTable(): string {
-  const rows = ['| key | API | versions | flexible from | codec (Kafka 3.9 + 4.4 descriptors) |', '|---:|---|---|---|---|']
+  const rows = [
+    '| key | API | versions | flexible from | codec (Kafka 3.9 + 4.4 descriptors) |',
+    '|---:|---|---|---|---|',
+  ]
   for (const h of registeredHandlers()) {
     let flexibleFrom = '-'
     for (let v = h.minVersion; v <= h.maxVersion; v++) {
