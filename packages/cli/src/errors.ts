@@ -1,7 +1,7 @@
 // The CLI's error codes. Each is listed, with the sentence a user reads, in docs/cli.md (a test
 // checks both lists agree). A UsageError (RUNNEL_CLI_USAGE) exits with status 2; every other
 // CliError means the operation failed and exits with status 1.
-import { RunnelError, type RunnelErrorOptions } from '@runnel/protocol'
+import { RunnelError, type RunnelErrorOptions } from '@runnel/errors'
 
 export const CliErrorCode = {
   /** A bad command line: unknown flag or command, a malformed value, flags that conflict. */

@@ -3,7 +3,7 @@
 // can act on.
 import type * as Platformatic from '@platformatic/kafka'
 import type { Admin, BaseOptions, metadataV12 } from '@platformatic/kafka'
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 import { describeBrokers, type Target } from './args.ts'
 import { CliError, CliErrorCode } from './errors.ts'
 import { CONNECTION_CLOSED, networkReason } from './network-reasons.ts'

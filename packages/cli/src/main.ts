@@ -1,7 +1,7 @@
 // `runnel <command> ...`: dispatches to one module per command. Each command parses its own
 // flags strictly (an unknown or malformed flag is a usage error: exit 2 with one clear line,
 // never a stack trace). Exit codes: 0 done, 1 the operation failed, 2 bad usage.
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 import { UsageError } from './usage-error.ts'
 import type { Command } from './verbs.ts'
 

@@ -1,4 +1,4 @@
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
 export class UsageError extends RunnelError {

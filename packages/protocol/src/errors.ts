@@ -1,23 +1,6 @@
-// One error base for all of Runnel (STYLE.md habit 4): a stable, prefixed `code`, a
-// `retriable` flag and a `cause`. Kafka's own error codes are not exceptions: they are data
-// written into responses (see generated/errors.generated.ts).
-
-export interface RunnelErrorOptions {
-  retriable?: boolean
-  cause?: unknown
-}
-
-export class RunnelError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-
-  constructor(code: string, message: string, options: RunnelErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = 'RunnelError'
-    this.code = code
-    this.retriable = options.retriable ?? false
-  }
-}
+// The protocol's errors, on the one Runnel error base (@runnel/errors). Kafka's own error codes
+// are not exceptions: they are data written into responses (see generated/errors.generated.ts).
+import { RunnelError, type RunnelErrorOptions } from '@runnel/errors'
 
 /** The protocol's own error codes: each is listed, with its meaning, in docs/protocol.md. */
 export const ProtocolErrorCode = {

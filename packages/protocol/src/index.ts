@@ -1,7 +1,7 @@
 // Public surface of @runnel/protocol: the Kafka wire codec. No I/O.
 export { apiDescriptor, descriptorsByKey, isFlexible, type MessageCodec, messageCodec } from './codec.ts'
 export * from './compression/index.ts'
-export { ProtocolError, ProtocolErrorCode, RunnelError, type RunnelErrorOptions } from './errors.ts'
+export { ProtocolError, ProtocolErrorCode } from './errors.ts'
 export {
   type AnyApiKey,
   API_VERSIONS_KEY,

@@ -5,7 +5,7 @@
 // clients branch on them unchanged; client-side errors (serdes, HTTP client) have no HTTP status
 // of their own. `docs/registry.md` lists the same table and a test checks the two agree.
 
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 
 /** The prefix every `code` carries, so a caller can tell our errors from others at a glance. */
 export const ERROR_CODE_PREFIX = 'RUNNEL_REGISTRY_'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 import { ERROR_CODE_PREFIX, RegistryError, type RegistryErrorName, RegistryErrors } from '../src/errors.ts'
 
 const docs = readFileSync(new URL('../../../docs/registry.md', import.meta.url), 'utf8')

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { RunnelError } from '@runnel/protocol'
+import { RunnelError } from '@runnel/errors'
 
 const FILE = 'meta.properties'
 

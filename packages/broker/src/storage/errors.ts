@@ -13,6 +13,8 @@
 //   - anything else is a defect (`internal`): it fails that one request (Kafka: UNKNOWN_SERVER_ERROR),
 //     is logged with its stack, and leaves the log serving.
 
+import { RunnelError } from '@runnel/errors'
+
 export const StorageErrorCode = {
   /** append() was given bytes that are not whole v2 batches: a bug in the caller's validation. */
   invalidBatch: 'RUNNEL_STORAGE_INVALID_BATCH',
@@ -35,11 +37,8 @@ export const StorageErrorCode = {
 } as const
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode]
 
-export class StorageError extends Error {
-  override readonly name = 'StorageError'
-  readonly code: StorageErrorCode
-  readonly retriable: boolean
-
+export class StorageError extends RunnelError {
+  declare readonly code: StorageErrorCode
   /** For `io`: the errno name of the failed call (ENOSPC, EIO, ...), or 'short read'. */
   readonly errno: string | undefined
 
@@ -48,9 +47,8 @@ export class StorageError extends Error {
     message: string,
     options: { cause?: unknown; retriable?: boolean; errno?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.retriable = options.retriable ?? false
+    super(code, message, options)
+    this.name = 'StorageError'
     this.errno = options.errno
   }
 }

@@ -1,4 +1,4 @@
-import { RunnelError, type RunnelErrorOptions } from '../errors.ts'
+import { RunnelError, type RunnelErrorOptions } from '@runnel/errors'
 
 /**
  * A record batch, a record inside it, or a compressed payload is not what its own bytes

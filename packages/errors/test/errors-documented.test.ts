@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { it } from 'node:test'
-import { ErrorCode } from '../src/index.ts'
+import { ErrorCode } from '@runnel/protocol'
 
 const root = new URL('../../../', import.meta.url).pathname
 
@@ -52,6 +52,7 @@ it('documents every RUNNEL_ error code used in the sources', () => {
 
 it('finds the codes of every package that makes RunnelErrors (a code built at run time escapes the scan)', () => {
   const silent = [...sourcesByPackage]
+    .filter(([name]) => name !== 'errors') // the base class itself has no codes
     .filter(([, files]) => files.some((file) => /\bRunnelError\b/.test(readFileSync(file, 'utf8'))))
     .filter(([, files]) => codesIn(files).size === 0)
     .map(([name]) => name)
