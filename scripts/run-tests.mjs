@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every `*.test.ts` below packages/*/test (or the paths given) with node:test through tsx.
-// Node 20's test runner neither globs nor finds .ts files by itself, so we list them here.
+// Runs every `*.test.ts` below packages/*/test (or the paths given) with node:test through tsx,
+// resolving the workspace packages to their sources (the `runnel-source` export condition), so
+// tests need no build. test/pack.test.ts checks the built packages.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -33,8 +34,12 @@ if (files.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-})
+const result = spawnSync(
+  process.execPath,
+  ['--conditions=runnel-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+)
 process.exit(result.status ?? 1)

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The `runnel` command. Sources are TypeScript run through tsx's loader: there is no build step.
-import { register } from 'tsx/esm/api'
+// The `runnel` command: the built package (dist/), no TypeScript loader at run time.
+import { main } from '../dist/index.js'
 
-register()
-const { main } = await import('../src/main.ts')
 process.exitCode = await main(process.argv.slice(2))

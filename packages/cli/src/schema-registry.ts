@@ -3,14 +3,14 @@
 // the registry client threw into one sentence. The registry's own `error_code` stays in the
 // sentence, so a person can look it up in Confluent's documentation or ours.
 import { readFile } from 'node:fs/promises'
-import type * as Registry from '@runnel/registry'
+import type * as Registry from '@runnel/registry/client'
 import type {
   RegistryClient,
   RegistryError,
   SchemaInput,
   SchemaReference,
   SchemaType,
-} from '@runnel/registry'
+} from '@runnel/registry/client'
 import { intFlag, type Options } from './args.ts'
 import { CliError, CliErrorCode } from './errors.ts'
 import { networkReason } from './network-reasons.ts'
@@ -25,7 +25,7 @@ let registry: typeof Registry | undefined
  * server along (most of a second), so `--help` and usage errors answer without it.
  */
 async function registryPackage(): Promise<typeof Registry> {
-  registry ??= await import('@runnel/registry')
+  registry ??= await import('@runnel/registry/client')
   return registry
 }
 

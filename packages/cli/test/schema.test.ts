@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { createMemoryStore, type RunningRegistry, startRegistry } from '@runnel/registry'
+import { createMemoryStore, type RunningRegistry, startRegistry } from '@runnel/registry/server'
 import {
   DEFAULT_TIMEOUT_MS,
   type HungServer,

@@ -8,7 +8,8 @@ import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/i
 import { LineChild, tail } from './child-process.ts'
 
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname
-const CLI = join(REPO_ROOT, 'packages/cli/bin/runnel.js')
+/** `runnel` from its sources (through tsx, the packages it imports from theirs too). */
+const CLI = ['--conditions=runnel-source', '--import', 'tsx', join(REPO_ROOT, 'packages/cli/src/bin.ts')]
 
 export async function makeTempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `runnel-${prefix}-`))
@@ -117,7 +118,7 @@ export class BrokerProcess {
 
   static async start(options: BrokerProcessOptions): Promise<BrokerProcess> {
     const args = [
-      CLI,
+      ...CLI,
       'broker',
       '--port',
       String(options.port),

@@ -1,7 +1,7 @@
 // `runnel registry`: runs the Confluent-compatible schema registry in the foreground, storing
 // schemas in the `_schemas` topic of the given Kafka (Runnel's broker or any Kafka cluster),
 // until SIGINT or SIGTERM. `--dev` keeps schemas in memory instead (nothing survives).
-import { createMemoryStore, startRegistry } from '@runnel/registry'
+import { createMemoryStore, startRegistry } from '@runnel/registry/server'
 import { COMMON_HELP, describeBrokers, intFlag, parse, targetFrom } from '../args.ts'
 import type { Command } from '../verbs.ts'
 

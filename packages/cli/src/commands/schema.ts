@@ -2,7 +2,7 @@
 // (Runnel's or Confluent's), with `@runnel/registry`'s client. `check` is the command a CI
 // pipeline runs: exit 0 when a local schema file could be registered, 1 with every reason when
 // the subject's compatibility level would refuse it.
-import type { RegistryClient, SchemaInput, SchemaType, SubjectVersion } from '@runnel/registry'
+import type { RegistryClient, SchemaInput, SchemaType, SubjectVersion } from '@runnel/registry/client'
 import { intFlag, onePositional, parse } from '../args.ts'
 import { CliError, CliErrorCode } from '../errors.ts'
 import { type CompatibilityReason, parseCompatibilityMessages } from '../schema-reasons.ts'

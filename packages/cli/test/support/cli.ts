@@ -1,4 +1,5 @@
-// Runs the real `runnel` command as a child process (node packages/cli/bin/runnel.js), against
+// Runs the real `runnel` command as a child process, from its sources (src/bin.ts through tsx;
+// users run bin/runnel.js, the built package, which test/pack.test.ts checks), against
 // a real broker started in the test on 127.0.0.1. Every child is tracked by PID and killed in
 // `killAll()` (call it from after()), so a failing test never leaves one behind.
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -9,7 +10,9 @@ import { join } from 'node:path'
 import { Admin } from '@platformatic/kafka'
 import { type RunningBroker, startBroker } from '@runnel/broker'
 
-const BIN = new URL('../../bin/runnel.js', import.meta.url).pathname
+const SOURCE_BIN = new URL('../../src/bin.ts', import.meta.url).pathname
+/** node's arguments before runnel's: the sources, and the sources of the packages it imports. */
+const BIN_ARGS = ['--conditions=runnel-source', '--import', 'tsx', SOURCE_BIN]
 
 export interface RunResult {
   code: number | null
@@ -39,7 +42,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 /** A long-running command (consume without --count): the caller stops it. */
 export function start(args: string[], options: RunOptions = {}) {
-  return startProcess(process.execPath, [BIN, ...args], options)
+  return startProcess(process.execPath, [...BIN_ARGS, ...args], options)
 }
 
 /**
@@ -48,7 +51,7 @@ export function start(args: string[], options: RunOptions = {}) {
  */
 export function inTerminal(args: string[], stdinFile: string, options: RunOptions = {}): Promise<RunResult> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`
-  const command = `${[process.execPath, BIN, ...args].map(quote).join(' ')} < ${quote(stdinFile)}`
+  const command = `${[process.execPath, ...BIN_ARGS, ...args].map(quote).join(' ')} < ${quote(stdinFile)}`
   return startProcess('script', ['-q', '-e', '-c', command, '/dev/null'], options).done
 }
 

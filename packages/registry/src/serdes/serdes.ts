@@ -4,7 +4,6 @@
 
 import { RegistryClient } from '../client/registry-client.ts'
 import { errors, isRegistryError, RegistryError } from '../errors.ts'
-import { formatFor } from '../formats/formats.ts'
 import type {
   ResolvedReference,
   SchemaReference,
@@ -12,10 +11,8 @@ import type {
   StoredSchema,
   SubjectVersion,
 } from '../schema-types.ts'
-import { avroCodec } from './avro-codec.ts'
-import type { Codec, CodecContext, DecodeOptions, EncodeOptions } from './codec.ts'
-import { jsonCodec } from './json-codec.ts'
-import { protobufCodec } from './protobuf-codec.ts'
+import type { Codec, DecodeOptions, EncodeOptions } from './codec.ts'
+import { formatAndCodec } from './formats.ts'
 import { decodeWireFormat, encodeWireFormat } from './wire-format.ts'
 
 export interface SerdesOptions {
@@ -40,12 +37,6 @@ export interface LoadedSchema {
   id: number
   schema: StoredSchema
   codec: Codec
-}
-
-const CODECS: Record<SchemaType, (context: CodecContext) => Codec> = {
-  AVRO: avroCodec,
-  JSON: jsonCodec,
-  PROTOBUF: protobufCodec,
 }
 
 export class Serdes {
@@ -125,9 +116,12 @@ export class Serdes {
       }
       throw error
     }
-    const references = await this.#resolve(schema.references, [])
-    const parsed = formatFor(schema.schemaType).parse(schema.schema, references)
-    return { id, schema, codec: CODECS[schema.schemaType]({ schemaId: id, parsed }) }
+    const [references, { format, codec }] = await Promise.all([
+      this.#resolve(schema.references, []),
+      formatAndCodec(schema.schemaType),
+    ])
+    const parsed = format.parse(schema.schema, references)
+    return { id, schema, codec: codec({ schemaId: id, parsed }) }
   }
 
   #version(subject: string, version: number): Promise<SubjectVersion> {
