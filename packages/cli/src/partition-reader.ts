@@ -38,7 +38,7 @@ interface FetchPartition {
   highWatermark: bigint
   lastStableOffset: bigint
   logStartOffset: bigint
-  records?: RecordsBatch[]
+  records?: RecordsBatch[] | null
 }
 
 interface FetchResult {

@@ -165,7 +165,7 @@ describe('runnel group', { concurrency: true }, () => {
     try {
       await eventually('the consumer to join', async () => {
         const g = (await kafka.admin.describeGroups({ groups: ['watchers'] })).get('watchers')
-        return g?.state === 'STABLE' && g.members.size === 1 ? true : undefined
+        return g?.state.toUpperCase() === 'STABLE' && g.members.size === 1 ? true : undefined
       })
       const described = await describeGroup('watchers')
       assert.equal(described.members[0].clientId, 'runnel-cli')
