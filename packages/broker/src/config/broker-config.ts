@@ -21,7 +21,10 @@ export interface BrokerOptions {
   numPartitions?: number
   /** socket.request.max.bytes. Default 100 MiB. */
   socketRequestMaxBytes?: number
-  /** log.retention.check.interval.ms. Default 5 minutes. */
+  /**
+   * log.retention.check.interval.ms. Default: brokerConfigs['log.retention.check.interval.ms'],
+   * else 5 minutes, as Kafka.
+   */
   retentionCheckIntervalMs?: number
   /**
    * Broker-level topic defaults by Kafka's broker config names (log.retention.ms,
@@ -66,8 +69,21 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     autoCreateTopics: options.autoCreateTopics ?? true,
     numPartitions,
     socketRequestMaxBytes: options.socketRequestMaxBytes ?? 100 * 1024 * 1024,
-    retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 5 * 60 * 1000,
+    retentionCheckIntervalMs:
+      options.retentionCheckIntervalMs ??
+      positiveMs(options.brokerConfigs?.['log.retention.check.interval.ms']) ??
+      5 * 60 * 1000,
     brokerConfigs: { ...(options.brokerConfigs ?? {}) },
     logLevel: options.logLevel ?? 'info',
   }
+}
+
+/** A broker config given in milliseconds, as a string; undefined when absent. */
+function positiveMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms < 1) {
+    throw new RangeError(`log.retention.check.interval.ms must be a positive integer, got "${value}"`)
+  }
+  return ms
 }
