@@ -275,15 +275,15 @@ async function waitForBrokers(
 ): Promise<void> {
   let last = 'no answer yet'
   for (;;) {
-    children.forEach((child, i) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const node = cluster[i]
-        throw new Error(
-          `Kafka node ${node.nodeId} exited (${child.exitCode ?? child.signalCode}) during start-up:\n` +
-            `${tail(node, 'server.log')}\n${tail(node, 'stdout.log')}`,
-        )
-      }
-    })
+    const gone = children.findIndex((child) => child.exitCode !== null || child.signalCode !== null)
+    if (gone >= 0) {
+      const node = cluster[gone]
+      const child = children[gone]
+      throw new Error(
+        `Kafka node ${node.nodeId} exited (${child.exitCode ?? child.signalCode}) during start-up:\n` +
+          `${tail(node, 'server.log')}\n${tail(node, 'stdout.log')}`,
+      )
+    }
     const answers = await Promise.all(cluster.map((node) => brokerIds(`${HOST}:${node.brokerPort}`)))
     const ready = answers.every((ids) => Array.isArray(ids) && ids.length === cluster.length)
     if (ready) return
