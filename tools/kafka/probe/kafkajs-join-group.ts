@@ -99,48 +99,57 @@ const COORDINATOR_ERRORS = [
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR_FOR_GROUP',
 ]
-let join: { generationId: number; memberId: string; leaderId: string } | undefined
-for (let attempt = 1; join === undefined; attempt++) {
-  out({
-    step: 'JoinGroup',
-    attempt,
-    rebalanceTimeout: rebalanceTimeout ?? 'not given',
-    sessionTimeout: SESSION_TIMEOUT,
-  })
+/** Prints the step, runs it, and prints kafkajs's error type if it throws (returned too). */
+async function step(name: string, fields: object, call: () => Promise<unknown>): Promise<string | undefined> {
+  out({ step: name, ...fields })
   try {
-    join = await coordinator.joinGroup({
-      groupId: GROUP,
-      sessionTimeout: SESSION_TIMEOUT,
-      rebalanceTimeout,
-      groupProtocols: [
-        {
-          name: 'RoundRobinAssigner',
-          metadata: AssignerProtocol.MemberMetadata.encode({
-            version: 0,
-            topics: [TOPIC],
-            userData: Buffer.alloc(0),
-          }),
-        },
-      ],
-    })
+    await call()
+    return undefined
   } catch (error) {
     const type = (error as { type?: string }).type ?? String(error)
-    out({ step: 'JoinGroup failed', error: type })
-    if (!COORDINATOR_ERRORS.includes(type) || attempt === 20) await finish()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    coordinator = await cluster.findGroupCoordinator({ groupId: GROUP })
+    out({ step: `${name} failed`, error: type })
+    return type
   }
 }
 
-out({ step: 'SyncGroup', generationId: join.generationId, memberId: join.memberId })
-try {
-  await coordinator.syncGroup({
+let join: { generationId: number; memberId: string; leaderId: string } | undefined
+for (let attempt = 1; join === undefined; attempt++) {
+  const failed = await step(
+    'JoinGroup',
+    { attempt, rebalanceTimeout: rebalanceTimeout ?? 'not given', sessionTimeout: SESSION_TIMEOUT },
+    async () => {
+      join = await coordinator.joinGroup({
+        groupId: GROUP,
+        sessionTimeout: SESSION_TIMEOUT,
+        rebalanceTimeout,
+        groupProtocols: [
+          {
+            name: 'RoundRobinAssigner',
+            metadata: AssignerProtocol.MemberMetadata.encode({
+              version: 0,
+              topics: [TOPIC],
+              userData: Buffer.alloc(0),
+            }),
+          },
+        ],
+      })
+    },
+  )
+  if (failed === undefined) break
+  if (!COORDINATOR_ERRORS.includes(failed) || attempt === 20) await finish()
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  coordinator = await cluster.findGroupCoordinator({ groupId: GROUP })
+}
+const { generationId, memberId } = join!
+
+await step('SyncGroup', { generationId, memberId }, () =>
+  coordinator.syncGroup({
     groupId: GROUP,
-    generationId: join.generationId,
-    memberId: join.memberId,
+    generationId,
+    memberId,
     groupAssignment: [
       {
-        memberId: join.memberId,
+        memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({
           version: 0,
           assignment: { [TOPIC]: [0] },
@@ -148,22 +157,16 @@ try {
         }),
       },
     ],
-  })
-} catch (error) {
-  out({ step: 'SyncGroup failed', error: (error as { type?: string }).type ?? String(error) })
-}
-
-out({ step: 'OffsetCommit', generationId: join.generationId, memberId: join.memberId })
-try {
-  await coordinator.offsetCommit({
+  }),
+)
+await step('OffsetCommit', { generationId, memberId }, () =>
+  coordinator.offsetCommit({
     groupId: GROUP,
-    groupGenerationId: join.generationId,
-    memberId: join.memberId,
+    groupGenerationId: generationId,
+    memberId,
     topics: [{ topic: TOPIC, partitions: [{ partition: 0, offset: '0' }] }],
-  })
-} catch (error) {
-  out({ step: 'OffsetCommit failed', error: (error as { type?: string }).type ?? String(error) })
-}
+  }),
+)
 await finish()
 
 async function finish(): Promise<never> {

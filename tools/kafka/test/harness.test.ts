@@ -21,6 +21,27 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Starts a cluster before the suite's tests and closes it after them. */
+function useCluster(nodes: 1 | 3) {
+  const state = {} as { kafka: ApacheKafka; admin: Admin }
+  before(async () => {
+    state.kafka = await startApacheKafka({ nodes, timeoutMs: START_TIMEOUT_MS })
+    console.log(`${nodes} node${nodes === 1 ? '' : 's'} started in ${state.kafka.startupMs} ms`)
+    state.admin = new Admin(clientOptions(state.kafka, 'harness-test-admin'))
+  })
+  after(async () => {
+    await state.admin?.close()
+    const pids = state.kafka?.brokers.map((b) => b.pid) ?? []
+    await state.kafka?.close()
+    assert.deepEqual(
+      pids.filter((pid) => alive(pid)),
+      [],
+      'no process left after close',
+    )
+  })
+  return state
+}
+
 const clientOptions = (kafka: ApacheKafka, clientId: string) => ({
   clientId,
   bootstrapBrokers: kafka.bootstrap.split(','),
@@ -30,38 +51,26 @@ const clientOptions = (kafka: ApacheKafka, clientId: string) => ({
 })
 
 describe('Apache Kafka 4.4, 1 node', { skip, timeout: 180_000 }, () => {
-  let kafka: ApacheKafka
-  let admin: Admin
-
-  before(async () => {
-    kafka = await startApacheKafka({ nodes: 1, timeoutMs: START_TIMEOUT_MS })
-    console.log(`1 node started in ${kafka.startupMs} ms`)
-    admin = new Admin(clientOptions(kafka, 'harness-test-admin'))
-  })
-
-  after(async () => {
-    await admin?.close()
-    await kafka?.close()
-  })
+  const cluster = useCluster(1)
 
   it('lists its one broker on 127.0.0.1', async () => {
-    const metadata = await admin.metadata({ topics: [], forceUpdate: true })
+    const metadata = await cluster.admin.metadata({ topics: [], forceUpdate: true })
     assert.deepEqual([...metadata.brokers.keys()], [1])
-    assert.equal(kafka.brokers[0].host, '127.0.0.1')
-    assert.equal(kafka.bootstrap, `127.0.0.1:${kafka.brokers[0].port}`)
+    assert.equal(cluster.kafka.brokers[0].host, '127.0.0.1')
+    assert.equal(cluster.kafka.bootstrap, `127.0.0.1:${cluster.kafka.brokers[0].port}`)
   })
 
   it('creates a topic, produces a record with acks=all and consumes it in a group', async () => {
     const topic = 'harness-one'
-    const [created] = await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 })
+    const [created] = await cluster.admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 })
     assert.equal(created.name, topic)
 
     const producer = new Producer({
-      ...clientOptions(kafka, 'harness-test-producer'),
+      ...clientOptions(cluster.kafka, 'harness-test-producer'),
       serializers: stringSerializers,
     })
     const consumer = new Consumer({
-      ...clientOptions(kafka, 'harness-test-consumer'),
+      ...clientOptions(cluster.kafka, 'harness-test-consumer'),
       groupId: 'harness-one-group',
       deserializers: stringDeserializers,
     })
@@ -83,54 +92,36 @@ describe('Apache Kafka 4.4, 1 node', { skip, timeout: 180_000 }, () => {
   })
 
   it('stops its node and removes its files on close', async () => {
-    const pids = kafka.brokers.map((b) => b.pid)
+    const pids = cluster.kafka.brokers.map((b) => b.pid)
     assert.ok(pids.every(alive), 'running before close')
-    await kafka.close()
+    await cluster.kafka.close()
     assert.deepEqual(
       pids.filter((pid) => alive(pid)),
       [],
       'no process left',
     )
-    assert.equal(existsSync(kafka.dir), false, `${kafka.dir} removed`)
+    assert.equal(existsSync(cluster.kafka.dir), false, `${cluster.kafka.dir} removed`)
   })
 })
 
 describe('Apache Kafka 4.4, 3 nodes', { skip, timeout: 240_000 }, () => {
-  let kafka: ApacheKafka
-  let admin: Admin
-
-  before(async () => {
-    kafka = await startApacheKafka({ nodes: 3, timeoutMs: START_TIMEOUT_MS })
-    console.log(`3 nodes started in ${kafka.startupMs} ms`)
-    admin = new Admin(clientOptions(kafka, 'harness-test-admin'))
-  })
-
-  after(async () => {
-    await admin?.close()
-    const pids = kafka?.brokers.map((b) => b.pid) ?? []
-    await kafka?.close()
-    assert.deepEqual(
-      pids.filter((pid) => alive(pid)),
-      [],
-      'no process left after close',
-    )
-  })
+  const cluster = useCluster(3)
 
   it('lists 3 brokers, each on its own port', async () => {
-    const metadata = await admin.metadata({ topics: [], forceUpdate: true })
+    const metadata = await cluster.admin.metadata({ topics: [], forceUpdate: true })
     assert.deepEqual([...metadata.brokers.keys()].sort(), [1, 2, 3])
     const ports = [...metadata.brokers.values()].map((b) => b.port).sort()
-    assert.deepEqual(ports, kafka.brokers.map((b) => b.port).sort())
+    assert.deepEqual(ports, cluster.kafka.brokers.map((b) => b.port).sort())
   })
 
   it('keeps 3 replicas of a topic, all in sync (default.replication.factor=3)', async () => {
     const topic = 'harness-three'
     // replicas: -1 lets the cluster's default.replication.factor decide
-    await admin.createTopics({ topics: [topic], partitions: 3, replicas: -1 })
+    await cluster.admin.createTopics({ topics: [topic], partitions: 3, replicas: -1 })
     // a new partition's ISR fills as the followers catch up: wait for it, bounded
     let partitions: { replicas: number[]; isr: number[] }[] = []
     for (let attempt = 0; attempt < 50; attempt++) {
-      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
+      const metadata = await cluster.admin.metadata({ topics: [topic], forceUpdate: true })
       partitions = metadata.topics.get(topic)?.partitions ?? []
       if (partitions.length === 3 && partitions.every((p) => p.isr.length === 3)) break
       await new Promise((resolve) => setTimeout(resolve, 200))
