@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs every `*.test.ts` below packages/*/test (or the paths given) with node:test through tsx,
-// resolving the workspace packages to their sources (the `runnel-source` export condition), so
-// tests need no build. test/pack.test.ts checks the built packages.
+// Runs every `*.test.ts` below packages/*/test and tools/*/test (or the paths given) with
+// node:test through tsx, resolving the workspace packages to their sources (the `runnel-source`
+// export condition), so tests need no build. test/pack.test.ts checks the built packages.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -9,7 +9,9 @@ import { join, relative } from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const args = process.argv.slice(2)
 const roots =
-  args.length > 0 ? args : readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))
+  args.length > 0
+    ? args
+    : ['packages', 'tools'].flatMap((dir) => readdirSync(join(root, dir)).map((p) => join(dir, p, 'test')))
 
 function collect(path, out) {
   let st
