@@ -71,6 +71,8 @@ export interface RunReport {
   restartsMs: number[]
   killsAt: number[]
   bytesRead: number
+  /** ms spent starting the clients, producing (with the kills), stopping them, and checking. */
+  phases: { start: number; produce: number; stop: number; verify: number }
   ms: number
 }
 
@@ -605,6 +607,7 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
   const dataDir = join(options.dir, 'data')
   const port = await freePort()
   const ctx = context()
+  const phases = { start: 0, produce: 0, stop: 0, verify: 0 }
   const restartsMs: number[] = []
   const killsAt: number[] = []
   const brokerLogs: string[] = []
@@ -661,6 +664,7 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
     // The kills start once every client has made progress (a Node client takes a few seconds to
     // start on a loaded machine): every kill then hits streams in full flow.
     await untilAllStarted(workloads, 120_000)
+    phases.start = Date.now() - started
     // Kill moments: spread over the run, each at a random point of its slice.
     const slice = options.durationMs / options.kills
     let elapsed = 0
@@ -687,12 +691,15 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
     }
     await sleep(Math.max(0, options.durationMs - elapsed))
     // Let the clients finish what they hold (librdkafka flushes; transactions end).
+    phases.produce = Date.now() - started - phases.start
     const stopped = await Promise.all(workloads.map((w) => w.stop(60_000)))
+    phases.stop = Date.now() - started - phases.start - phases.produce
     for (const [i, ok] of stopped.entries()) {
       if (!ok) ctx.add(`workload ${workloads[i].name} did not finish within 60 s of being told to stop`)
     }
     // Check, from the broker that survived the kills.
     const counter = { bytes: 0 }
+    const verifyFrom = Date.now()
     const acked: Record<string, number> = {}
     const logsOf = new Map<string, PartitionLog[]>()
     for (const t of TOPICS) logsOf.set(t.name, await readTopic(bootstrap, t.name, counter))
@@ -724,6 +731,7 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
     checkContiguous(ctx, 'kjs-txn', txnLogs)
     await checkTransactions(ctx, bootstrap, dir, txnLogs, txnLines)
     const commits = await checkCommits(ctx, bootstrap, members, 'at the end')
+    phases.verify = Date.now() - verifyFrom
     const transactions = { commit: 0, abort: 0, unknown: 0 }
     for (const t of txnLines) transactions[t.r]++
     acked['kjs-txn'] = transactions.commit
@@ -740,6 +748,7 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
       restartsMs,
       killsAt,
       bytesRead: counter.bytes,
+      phases,
       ms: Date.now() - started,
     }
   } finally {

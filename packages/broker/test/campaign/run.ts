@@ -101,7 +101,7 @@ for (let i = 0; i < runs; i++) {
       `compact ${a['rd-compact']}, retention ${a['rd-retention']}, platformatic ${a['pf-idem']}), ` +
       `txns ${report.transactions.commit}/${report.transactions.abort}/${report.transactions.unknown} (commit/abort/unknown), ` +
       `${report.commits} group commits, kills at ${report.killsAt.join(',')} ms, restarts ${report.restartsMs.join(',')} ms, ` +
-      `${(report.bytesRead / 2 ** 20).toFixed(0)} MiB read back, acks=1 lost ${report.acks1Lost}, load ${loadavg()[0].toFixed(1)}`,
+      `${(report.bytesRead / 2 ** 20).toFixed(0)} MiB read back, acks=1 lost ${report.acks1Lost}, load ${loadavg()[0].toFixed(1)}, phases ${Object.values(report.phases).map((ms) => (ms / 1000).toFixed(0)).join('/')} s (start/produce/stop/check)`,
   )
   if (report.violations.length > 0) {
     for (const v of report.violations) say(`  ${v}`)
