@@ -66,6 +66,15 @@ const ratio = (v: string) => {
   return Number.isFinite(n) && n >= 0 && n <= 1 ? undefined : `must be a number between 0 and 1, got "${v}"`
 }
 const bool = oneOf('true', 'false')
+const intIn =
+  (min: number, max: number) =>
+  (v: string): string | undefined =>
+    long(min)(v) ?? (Number(v) > max ? `must be at most ${max}, got ${v}` : undefined)
+/** A throttled-replicas list: empty, "*", or partition:broker pairs. */
+const replicaList = (v: string): string | undefined =>
+  /^(\*|(\s*\d+\s*:\s*\d+\s*)(,\s*\d+\s*:\s*\d+\s*)*)?$/.test(v.trim())
+    ? undefined
+    : `must be empty, * or a list of partition:broker pairs, got "${v}"`
 
 export const topicConfigDefs: readonly ConfigDef[] = [
   {
@@ -170,7 +179,8 @@ export const topicConfigDefs: readonly ConfigDef[] = [
   {
     name: 'message.timestamp.after.max.ms',
     type: ConfigType.LONG,
-    default: LONG_MAX,
+    default: '3600000', // Kafka 4's default (KIP-937); Long.MAX before
+
     brokerSynonym: 'log.message.timestamp.after.max.ms',
     doc: 'Largest allowed future skew of a CreateTime timestamp.',
     validate: long(0),
@@ -265,6 +275,124 @@ export const topicConfigDefs: readonly ConfigDef[] = [
     doc: 'Age at which the active segment is rolled.',
     validate: long(1),
     effective: true,
+  },
+  {
+    name: 'compression.gzip.level',
+    type: ConfigType.INT,
+    default: '-1',
+    brokerSynonym: 'compression.gzip.level',
+    doc: 'Accepted for compatibility; batches are stored as the producer compressed them.',
+    validate: (v) => (v.trim() === '-1' ? undefined : intIn(1, 9)(v)),
+    effective: false,
+  },
+  {
+    name: 'compression.lz4.level',
+    type: ConfigType.INT,
+    default: '9',
+    brokerSynonym: 'compression.lz4.level',
+    doc: 'Accepted for compatibility; batches are stored as the producer compressed them.',
+    validate: intIn(1, 17),
+    effective: false,
+  },
+  {
+    name: 'compression.zstd.level',
+    type: ConfigType.INT,
+    default: '3',
+    brokerSynonym: 'compression.zstd.level',
+    doc: 'Accepted for compatibility; batches are stored as the producer compressed them.',
+    validate: (v) => long(-131072)(v) ?? (Number(v) > 22 ? `must be at most 22, got ${v}` : undefined),
+    effective: false,
+  },
+  {
+    name: 'errors.deadletterqueue.group.enable',
+    type: ConfigType.BOOLEAN,
+    default: 'false',
+    doc: 'Accepted for compatibility; share groups (KIP-932) are not implemented.',
+    validate: bool,
+    effective: false,
+  },
+  {
+    name: 'follower.replication.throttled.replicas',
+    type: ConfigType.LIST,
+    default: '',
+    doc: 'Accepted for compatibility; one node replicates nothing.',
+    validate: replicaList,
+    effective: false,
+  },
+  {
+    name: 'leader.replication.throttled.replicas',
+    type: ConfigType.LIST,
+    default: '',
+    doc: 'Accepted for compatibility; one node replicates nothing.',
+    validate: replicaList,
+    effective: false,
+  },
+  {
+    name: 'local.retention.bytes',
+    type: ConfigType.LONG,
+    default: '-2',
+    brokerSynonym: 'log.local.retention.bytes',
+    doc: 'Tiered storage only (-2: as retention.bytes); every record is local here.',
+    validate: long(-2),
+    effective: false,
+  },
+  {
+    name: 'local.retention.ms',
+    type: ConfigType.LONG,
+    default: '-2',
+    brokerSynonym: 'log.local.retention.ms',
+    doc: 'Tiered storage only (-2: as retention.ms); every record is local here.',
+    validate: long(-2),
+    effective: false,
+  },
+  {
+    name: 'max.decompressed.message.bytes',
+    type: ConfigType.INT,
+    default: '2147483639',
+    doc: 'Accepted for compatibility; the broker does not decompress batches to store them.',
+    validate: intIn(0, 2147483647),
+    effective: false,
+  },
+  {
+    name: 'remote.copy.lag.bytes',
+    type: ConfigType.LONG,
+    default: '-1',
+    doc: 'Tiered storage only.',
+    validate: long(-1),
+    effective: false,
+  },
+  {
+    name: 'remote.copy.lag.ms',
+    type: ConfigType.LONG,
+    default: '0',
+    doc: 'Tiered storage only.',
+    validate: long(-1),
+    effective: false,
+  },
+  {
+    name: 'remote.log.copy.disable',
+    type: ConfigType.BOOLEAN,
+    default: 'false',
+    doc: 'Tiered storage only.',
+    validate: bool,
+    effective: false,
+  },
+  {
+    name: 'remote.log.delete.on.disable',
+    type: ConfigType.BOOLEAN,
+    default: 'false',
+    doc: 'Tiered storage only.',
+    validate: bool,
+    effective: false,
+  },
+  {
+    name: 'remote.storage.enable',
+    type: ConfigType.BOOLEAN,
+    default: 'false',
+    doc: 'There is no tiered storage: true is refused, as by a Kafka broker with it disabled.',
+    validate: (v) =>
+      bool(v) ?? (v.trim() === 'true' ? 'Tiered Storage functionality is disabled in the broker' : undefined),
+    effective: false,
   },
   {
     name: 'unclean.leader.election.enable',

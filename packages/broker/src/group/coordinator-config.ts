@@ -23,7 +23,8 @@ export interface CoordinatorConfig {
   readonly offsetsTopicSegmentBytes: number
 }
 
-const DEFAULTS: Readonly<Record<string, number>> = {
+/** The group coordinator's broker settings and Kafka's defaults (DescribeConfigs lists them). */
+export const COORDINATOR_DEFAULTS: Readonly<Record<string, number>> = {
   'group.min.session.timeout.ms': 6000,
   'group.max.session.timeout.ms': 1_800_000,
   'group.initial.rebalance.delay.ms': 3000,
@@ -37,7 +38,7 @@ const DEFAULTS: Readonly<Record<string, number>> = {
 
 /** Throws RangeError for a setting that is not a whole number in range (a startup mistake). */
 export function coordinatorConfig(brokerConfigs: Readonly<Record<string, string>>): CoordinatorConfig {
-  const get = wholeNumberSettings(brokerConfigs, DEFAULTS)
+  const get = wholeNumberSettings(brokerConfigs, COORDINATOR_DEFAULTS)
   const minSession = get('group.min.session.timeout.ms', 1)
   const maxSession = get('group.max.session.timeout.ms', minSession)
   return {

@@ -153,6 +153,7 @@ function readAll(
     const log = w.topic?.partitions[w.partition]
     if (!log) {
       part.errorCode = byId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      part.abortedTransactions = [] // as Kafka 4.4 answers a partition it does not have
       hasError = true
       continue
     }
@@ -171,6 +172,10 @@ function readAll(
     if (read.kind !== 'ok') {
       part.errorCode =
         read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : storageFailureCode(read)[0]
+      // Kafka answers a partition error with no offsets (-1): the client asks ListOffsets.
+      part.highWatermark = -1n
+      part.lastStableOffset = -1n
+      part.logStartOffset = -1n
       hasError = true
       continue
     }

@@ -3,8 +3,12 @@
 // Behavior:
 // - Timestamp -2 (EARLIEST): the log start offset. -1 (LATEST): the high watermark, or the
 //   last stable offset for READ_COMMITTED. -3 (MAX_TIMESTAMP, v7+): the offset and timestamp
-//   of the record with the largest timestamp. -4 (EARLIEST_LOCAL) answers like -2: there is
-//   no tiered storage.
+//   of the record with the largest timestamp. -4 (EARLIEST_LOCAL, v8+) answers like -2: there
+//   is no tiered storage, every record is local. -5 (LATEST_TIERED, v9+) and -6
+//   (EARLIEST_PENDING_UPLOAD, v11+) find nothing (offset -1), as on a Kafka without remote
+//   storage. A special timestamp below the version that defines it, or one no version defines
+//   (-7 and below): UNSUPPORTED_VERSION, as Kafka answers (the differential check,
+//   test/differential).
 // - A timestamp >= 0: the first offset whose record timestamp is at or after it, and that
 //   record's timestamp; offset -1 and timestamp -1 when none is. The time index narrows the
 //   search to one batch, which is then decoded to find the exact record.
@@ -13,8 +17,9 @@
 //
 // Version notes:
 // - v0's old-style offset lists are not advertised (we start at v1). v2 adds isolation level;
-//   v4 leader epochs (always 0 here); v6 flexible; v7 MAX_TIMESTAMP; v8 tiered-storage
-//   timestamps (not advertised); v9 adds -5 (not advertised).
+//   v4 leader epochs (always 0 here); v6 flexible; v7 MAX_TIMESTAMP; v8 EARLIEST_LOCAL; v9
+//   LATEST_TIERED; v10 a timeout for remote lookups (none here: answered at once); v11
+//   EARLIEST_PENDING_UPLOAD.
 import {
   ErrorCode,
   type ListOffsetsResponseListOffsetsPartitionResponse,
@@ -30,14 +35,24 @@ const LATEST = -1n
 const EARLIEST = -2n
 const MAX_TIMESTAMP = -3n
 const EARLIEST_LOCAL = -4n
+const LATEST_TIERED = -5n
+const EARLIEST_PENDING_UPLOAD = -6n
+/** The version that defines each special timestamp. */
+const SINCE_VERSION = new Map([
+  [MAX_TIMESTAMP, 7],
+  [EARLIEST_LOCAL, 8],
+  [LATEST_TIERED, 9],
+  [EARLIEST_PENDING_UPLOAD, 11],
+])
 const READ_COMMITTED = 1
 
 export const listOffsets = registerHandler({
   apiKey: 2,
   name: 'ListOffsets',
   minVersion: 1,
-  maxVersion: 7,
+  maxVersion: 11,
   handle(request, ctx) {
+    const version = ctx.header.apiVersion
     const readCommitted = (request.isolationLevel ?? 0) === READ_COMMITTED
     const topics: ListOffsetsResponseListOffsetsTopicResponse[] = request.topics.map((t) => {
       const topic = ctx.broker.topics.get(t.name)
@@ -57,6 +72,11 @@ export const listOffsets = registerHandler({
           seen.add(p.partitionIndex)
           const log = topic?.partitions[p.partitionIndex]
           if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          if (
+            p.timestamp < EARLIEST &&
+            (SINCE_VERSION.get(p.timestamp) ?? Number.POSITIVE_INFINITY) > version
+          )
+            return answer(ErrorCode.UNSUPPORTED_VERSION)
           const found = lookup(ctx.broker, log, p.timestamp, readCommitted)
           if ('failure' in found) return answer(storageFailureCode(found.failure)[0])
           return answer(ErrorCode.NONE, BigInt(found.timestamp), BigInt(found.offset))
@@ -76,6 +96,7 @@ function lookup(
   readCommitted: boolean,
 ): { offset: number; timestamp: number } | { failure: StorageFailure | RequestFailure } {
   if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 }
+  if (target === LATEST_TIERED || target === EARLIEST_PENDING_UPLOAD) return NOT_FOUND
   if (target === LATEST) {
     return { offset: readCommitted ? broker.lastStableOffset(log) : log.highWatermark, timestamp: -1 }
   }

@@ -6,6 +6,7 @@ import { ErrorCode } from '@runnel/protocol'
 import type { Broker } from '../broker.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
 import { ConfigSource, ConfigType, topicConfigByName, topicConfigDefs } from '../config/topic-configs.ts'
+import { COORDINATOR_DEFAULTS } from '../group/coordinator-config.ts'
 
 /** Kafka's ConfigResource.Type ids. */
 export const ResourceType = {
@@ -189,15 +190,35 @@ export function describeBrokerConfigs(broker: Broker): ConfigView[] {
       doc: 'How often retention deletes old segments.',
     },
   ]
+  // The group coordinator's settings (offsets.topic.num.partitions, ...), as the broker uses them.
+  for (const [name, kafkaDefault] of Object.entries(COORDINATOR_DEFAULTS)) {
+    settings.push({
+      name,
+      value: c.brokerConfigs[name] ?? String(kafkaDefault),
+      kafkaDefault: String(kafkaDefault),
+      type: name.endsWith('.ms') || name.endsWith('.bytes') ? ConfigType.LONG : ConfigType.INT,
+      doc: 'A group coordinator setting.',
+    })
+  }
+  // Kafka's hour form of the retention default, beside log.retention.ms.
+  settings.push({
+    name: 'log.retention.hours',
+    value: c.brokerConfigs['log.retention.hours'] ?? '168',
+    kafkaDefault: '168',
+    type: ConfigType.INT,
+    doc: 'Broker default retention in hours, when log.retention.ms is not set.',
+  })
   // The broker-level defaults of topic configs (log.retention.ms, message.max.bytes, ...).
   const listed = new Set(settings.map((s) => s.name))
   for (const def of topicConfigDefs) {
     if (def.brokerSynonym === undefined || listed.has(def.brokerSynonym)) continue
     listed.add(def.brokerSynonym)
+    // Kafka leaves log.retention.ms unset (null) by default: log.retention.hours supplies it.
+    const unsetIsNull = def.brokerSynonym === 'log.retention.ms'
     settings.push({
       name: def.brokerSynonym,
-      value: c.brokerConfigs[def.brokerSynonym] ?? def.default,
-      kafkaDefault: def.default,
+      value: c.brokerConfigs[def.brokerSynonym] ?? (unsetIsNull ? null : def.default),
+      kafkaDefault: unsetIsNull ? null : def.default,
       type: def.type,
       doc: `Broker default of the topic config ${def.name}. ${def.doc}`,
     })

@@ -582,6 +582,35 @@ async function checkCommits(
   return count
 }
 
+/** Waits until every partition's last stable offset equals its high watermark. */
+async function untilStable(bootstrap: string, topic: string, timeoutMs: number): Promise<boolean> {
+  const admin = new Admin({ clientId: 'campaign-admin', bootstrapBrokers: [bootstrap], retries: 3 })
+  try {
+    const deadline = Date.now() + timeoutMs
+    const partitionIndexes = Array.from({ length: partitionsOf(topic) }, (_, i) => i)
+    const ask = async (isolationLevel: 0 | 1) => {
+      const [t] = await admin.listOffsets({
+        isolationLevel,
+        topics: [
+          {
+            name: topic,
+            partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+          },
+        ],
+      })
+      return t.partitions.map((p) => p.offset)
+    }
+    for (;;) {
+      const [stable, high] = [await ask(1), await ask(0)] // read_committed, read_uncommitted
+      if (stable.every((o, i) => o === high[i])) return true
+      if (Date.now() > deadline) return false
+      await sleep(500)
+    }
+  } finally {
+    await admin.close()
+  }
+}
+
 async function createTopics(bootstrap: string): Promise<void> {
   const admin = new Admin({ clientId: 'campaign-admin', bootstrapBrokers: [bootstrap], retries: 3 })
   try {
@@ -727,6 +756,11 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
       .lines()
       .filter((l) => l.startsWith('{"t"'))
       .map((l) => JSON.parse(l) as TxnLine)
+    // A transaction still open now (a client gone without ending it) is aborted by the
+    // coordinator after transaction.timeout.ms (20 s here); re-read once the log is stable.
+    if (!(await untilStable(bootstrap, 'kjs-txn', 45_000)))
+      ctx.add('kjs-txn: the last stable offset did not reach the high watermark within 45 s')
+    logsOf.set('kjs-txn', await readTopic(bootstrap, 'kjs-txn', counter))
     const txnLogs = logsOf.get('kjs-txn')!
     checkContiguous(ctx, 'kjs-txn', txnLogs)
     await checkTransactions(ctx, bootstrap, dir, txnLogs, txnLines)

@@ -94,6 +94,9 @@ for (let i = 0; i < runs; i++) {
   }
   reports.push(report)
   const a = report.acked
+  const phases = Object.values(report.phases)
+    .map((ms) => (ms / 1000).toFixed(0))
+    .join('/')
   const total = Object.values(a).reduce((x, y) => x + y, 0)
   say(
     `run ${report.run} seed ${report.seed}: ${report.violations.length === 0 ? 'ok' : 'VIOLATION'} ` +
@@ -101,7 +104,7 @@ for (let i = 0; i < runs; i++) {
       `compact ${a['rd-compact']}, retention ${a['rd-retention']}, platformatic ${a['pf-idem']}), ` +
       `txns ${report.transactions.commit}/${report.transactions.abort}/${report.transactions.unknown} (commit/abort/unknown), ` +
       `${report.commits} group commits, kills at ${report.killsAt.join(',')} ms, restarts ${report.restartsMs.join(',')} ms, ` +
-      `${(report.bytesRead / 2 ** 20).toFixed(0)} MiB read back, acks=1 lost ${report.acks1Lost}, load ${loadavg()[0].toFixed(1)}, phases ${Object.values(report.phases).map((ms) => (ms / 1000).toFixed(0)).join('/')} s (start/produce/stop/check)`,
+      `${(report.bytesRead / 2 ** 20).toFixed(0)} MiB read back, acks=1 lost ${report.acks1Lost}, load ${loadavg()[0].toFixed(1)}, phases ${phases} s (start/produce/stop/check)`,
   )
   if (report.violations.length > 0) {
     for (const v of report.violations) say(`  ${v}`)

@@ -22,7 +22,7 @@ import { storedCodecs } from '../helpers/stored-batches.ts'
 const TOPIC = 'platformatic-acceptance'
 const PARTITIONS = 6
 const COUNT = 10_000
-// zstd needs zlib.zstdCompressSync, which Node 20 does not have: platformatic marks it unavailable.
+// zstd needs zlib.zstdCompressSync (Node 22.15+, 24): on an older Node platformatic marks it unavailable.
 const CODECS = (['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).filter(
   (c) => compressionsAlgorithms[c].available,
 )

@@ -143,14 +143,16 @@ async function kafkajsTxn(): Promise<void> {
   let t = 0
   // A fresh producer with the same transactional id after every failure: InitProducerId bumps
   // the epoch and the coordinator aborts whatever the old one left open.
+  const producer = () =>
+    kafka.producer({
+      transactionalId: `${spec.id}-tid`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 20_000,
+    })
+  let unknownOutcome = false
   await untilStopped(
-    () =>
-      kafka.producer({
-        transactionalId: `${spec.id}-tid`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 20_000,
-      }),
+    producer,
     async (producer) => {
       await step('connect', producer.connect())
       while (!stopping) {
@@ -180,12 +182,34 @@ async function kafkajsTxn(): Promise<void> {
           else await step('abort', txn.abort())
           outcome = commit ? 'commit' : 'abort'
         } finally {
+          unknownOutcome = outcome === 'unknown'
           emit(JSON.stringify({ t: t++, first, last: n - 1, r: outcome }))
         }
       }
     },
     (producer) => producer.disconnect(),
   )
+  // Stopping with a transaction whose end was never answered: as an application restarting
+  // would, a new producer with the same transactional id fences it (InitProducerId makes the
+  // coordinator abort what the old epoch left open) rather than leaving it to the timeout.
+  for (let attempt = 0; unknownOutcome && attempt < 5; attempt++) {
+    const fencer = producer()
+    try {
+      await step('connect', fencer.connect())
+      const txn = await step('transaction', fencer.transaction())
+      await step('abort', txn.abort())
+      unknownOutcome = false
+    } catch (err) {
+      report(err)
+      await sleep(500)
+    } finally {
+      await bounded(
+        'close',
+        5000,
+        fencer.disconnect().catch(() => {}),
+      )
+    }
+  }
 }
 
 async function platformaticIdem(): Promise<void> {
