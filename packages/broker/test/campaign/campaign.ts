@@ -55,6 +55,8 @@ export interface CampaignRunOptions {
   /** SIGKILLs per run. */
   kills: number
   log?: (line: string) => void
+  /** Run the built broker (dist/, after `npm run build`) instead of its sources through tsx. */
+  built?: boolean
 }
 
 export interface RunReport {
@@ -640,7 +642,13 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
   const restartsMs: number[] = []
   const killsAt: number[] = []
   const brokerLogs: string[] = []
-  let broker = await BrokerProcess.start({ port, dataDir, extraArgs: BROKER_ARGS, logLevel: 'warn' })
+  let broker = await BrokerProcess.start({
+    port,
+    dataDir,
+    extraArgs: BROKER_ARGS,
+    logLevel: 'warn',
+    built: options.built,
+  })
   const bootstrap = broker.bootstrap
   const workloads: Workload[] = []
   try {
@@ -712,6 +720,7 @@ export async function campaignRun(options: CampaignRunOptions): Promise<RunRepor
         extraArgs: BROKER_ARGS,
         logLevel: 'warn',
         startTimeoutMs: 60_000,
+        built: options.built,
       })
       restartsMs.push(Date.now() - t0)
       elapsed += Date.now() - t0

@@ -1,10 +1,12 @@
 // `npm run campaign -- [--runs N] [--seed S] [--seconds T] [--kills K] [--dir D]`: runs of
 // campaign.ts one after the other, one line per run and a summary; stops at the first run with
 // a violation and keeps its data directory and every process's output.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { REPO_ROOT } from '../helpers/broker.ts'
 import { campaignRun, discardRun, type RunReport } from './campaign.ts'
 
 const HELP = `Usage: npm run campaign -- [options]
@@ -69,6 +71,9 @@ const root = (values.dir as string | undefined) ?? join(tmpdir(), `runnel-campai
 mkdirSync(root, { recursive: true })
 
 const say = (line: string) => process.stdout.write(`${line}\n`)
+// The broker as users run it, from dist/ (built now from the current sources): a restart then
+// takes what the broker needs, not what tsx needs to compile it.
+execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { stdio: 'inherit' })
 say(
   `campaign: ${runs} runs of ${seconds} s, ${kills} kill -9 each, seeds ${seed}..${seed + runs - 1}; ` +
     `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, data in ${root}`,
@@ -86,6 +91,7 @@ for (let i = 0; i < runs; i++) {
       durationMs: seconds * 1000,
       kills,
       log: values.verbose ? say : undefined,
+      built: true,
     })
   } catch (err) {
     say(`run ${i + 1} (seed ${seed + i}): could not complete: ${(err as Error).stack}`)
