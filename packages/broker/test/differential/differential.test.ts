@@ -80,3 +80,33 @@ describe('differential check against Apache Kafka 4.4', { skip: kafkaSkipReason(
     for (const e of EXPLAINED) assert.ok(doc.includes(`\`${e.id}\``), `docs/compatibility.md names ${e.id}`)
   })
 })
+
+describe('ApiVersions against Apache Kafka 4.4', { skip: kafkaSkipReason() }, () => {
+  it('Runnel advertises no API Kafka does not, within its versions, and the APIs only Kafka has are the documented ones', async (t) => {
+    const [runnel, kafka] = await Promise.all([startTestBroker(), startApacheKafka({ nodes: 1 })])
+    try {
+      const ours = await apiVersionsOf(`127.0.0.1:${runnel.port}`)
+      const theirs = await apiVersionsOf(kafka.bootstrap)
+      const older: string[] = []
+      for (const [key, range] of ours) {
+        const k = theirs.get(key)
+        assert.ok(k, `Runnel advertises API ${key}, which Kafka 4.4 does not`)
+        assert.ok(range.max <= k.max, `API ${key}: Runnel up to v${range.max}, Kafka up to v${k.max}`)
+        // Older versions than Kafka 4 keeps are a choice (clients of Kafka 2.x and 3.x), not a slip.
+        if (range.min < k.min) older.push(`${key} from v${range.min} (Kafka v${k.min})`)
+      }
+      t.diagnostic(`older versions Runnel still answers: ${older.join(', ')}`)
+      // GetTelemetrySubscriptions (71) and PushTelemetry (72): a Kafka broker without a metrics
+      // plugin does not advertise them, and Runnel has none.
+      assert.equal(theirs.has(71), false)
+      assert.equal(ours.has(71), false)
+      const onlyKafka = [...theirs.keys()].filter((k) => !ours.has(k)).sort((a, b) => a - b)
+      t.diagnostic(`APIs only Kafka 4.4 advertises: ${onlyKafka.join(', ')}`)
+      const doc = readFileSync(`${REPO_ROOT}docs/compatibility.md`, 'utf8')
+      const listed = /APIs only Kafka 4\.4 advertises[^:]*: ([\d, ]+)\./.exec(doc)?.[1]
+      assert.equal(listed, onlyKafka.join(', '), 'docs/compatibility.md lists them')
+    } finally {
+      await Promise.all([runnel.dispose(), kafka.close()])
+    }
+  })
+})
