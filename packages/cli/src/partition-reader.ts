@@ -99,7 +99,7 @@ export class PartitionReader {
         for (const result of results) {
           for (const part of result.responses.flatMap((r) => r.partitions)) {
             if (this.#stopped) return
-            const outcome = await this.#deliver(part, positions)
+            const outcome = await this.#deliver(consumer, part, positions)
             if (outcome === 'refresh') refresh = true
             const position = positions.get(part.partitionIndex) ?? 0n
             const end = part.lastStableOffset >= 0n ? part.lastStableOffset : part.highWatermark
@@ -120,6 +120,16 @@ export class PartitionReader {
     } finally {
       await consumer.close().catch(() => {})
     }
+  }
+
+  async #listOffset(consumer: Consumer, partition: number, timestamp: bigint): Promise<bigint> {
+    const name = this.#options.topic.name as string
+    const offsets = await consumer.listOffsets({
+      topics: [name],
+      partitions: { [name]: [partition] },
+      timestamp,
+    })
+    return offsets.get(name)?.[partition] ?? 0n
   }
 
   async #fetch(
@@ -155,15 +165,20 @@ export class PartitionReader {
     }
   }
 
-  async #deliver(part: FetchPartition, positions: Map<number, bigint>): Promise<'ok' | 'refresh'> {
+  async #deliver(
+    consumer: Consumer,
+    part: FetchPartition,
+    positions: Map<number, bigint>,
+  ): Promise<'ok' | 'refresh'> {
     const { topic } = this.#options
     const p = part.partitionIndex
     const position = positions.get(p) ?? 0n
     if (part.errorCode === 1) {
-      // OFFSET_OUT_OF_RANGE: retention or DeleteRecords removed what we were about to read.
-      const next =
-        position < part.logStartOffset || part.logStartOffset < 0n ? part.logStartOffset : part.highWatermark
-      const resume = next >= 0n ? next : 0n
+      // OFFSET_OUT_OF_RANGE: retention or DeleteRecords removed what we were about to read (or
+      // the log was truncated). The answer carries no offsets (-1 on Kafka), so ask, as a
+      // consumer resetting its position does: the log start when we were below it, else the end.
+      const earliest = await this.#listOffset(consumer, p, -2n)
+      const resume = position < earliest ? earliest : await this.#listOffset(consumer, p, -1n)
       this.#options.onNote(
         `Offset ${position} of partition ${p} is no longer in the log; continuing from offset ${resume}.`,
       )

@@ -310,8 +310,17 @@ async function readTopic(
         })
         const part = response.responses[0].partitions[0]
         if (part.errorCode === 1) {
-          // OFFSET_OUT_OF_RANGE: retention moved the log start past `offset`.
-          offset = BigInt(part.logStartOffset)
+          // OFFSET_OUT_OF_RANGE: retention moved the log start past `offset`. The answer
+          // carries no offsets (-1, as Kafka's): ask for the log start, as a client does.
+          const earliest = await consumer.listOffsets({
+            topics: [topic],
+            partitions: { [topic]: [p] },
+            timestamp: -2n,
+          })
+          const start = earliest.get(topic)?.[p]
+          if (start === undefined || start <= offset)
+            throw new Error(`${topic}/${p}: out of range at ${offset}, log start ${start}`)
+          offset = start
           continue
         }
         if (part.errorCode !== 0) throw new Error(`${topic}/${p}: fetch error ${part.errorCode} at ${offset}`)
