@@ -1,6 +1,7 @@
 // The broker: one node that speaks the Kafka protocol. It owns the listening socket, the
 // connections, the topic manager (and through it the partition logs), the HTTP side port and
 // the background work (retention, log compaction). `startBroker()` is the library entry point.
+
 import { createServer, type Server, type Socket } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { AppendNotifier } from './cluster/append-notifier.ts'
@@ -8,6 +9,7 @@ import { loadOrCreateMetaProperties, newClusterId } from './cluster/meta-propert
 import { logConfigOf, TopicManager } from './cluster/topics.ts'
 import { type BrokerConfig, type BrokerOptions, resolveBrokerConfig } from './config/broker-config.ts'
 import { GroupCoordinator } from './group/coordinator.ts'
+import type { RequestFaults } from './testing/faults.ts'
 import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
@@ -52,6 +54,8 @@ export class Broker {
   /** Transactional ids and their transactions (kept in __transaction_state). */
   readonly transactions: TransactionCoordinator
   readonly appends = new AppendNotifier()
+  /** Request faults a test asked for (`@runnel/broker/testing`); undefined in production. */
+  faults: RequestFaults | undefined
   /** Reused memory for produce requests and the tail cache's batches (storage/buffer-pool.ts). */
   readonly buffers = new BufferPool()
   /** Topics that exist, with ids, partition counts and config overrides (persisted). */
@@ -130,6 +134,7 @@ export class Broker {
         newClusterId(),
       )
     }
+    broker.faults = options.faults
     await broker.topics.load()
     await broker.groups.start()
     broker.producers.start()

@@ -64,6 +64,7 @@ describe('packed and installed outside the workspace', { timeout: 600_000 }, () 
       '@runnel/errors',
       '@runnel/protocol',
       '@runnel/broker',
+      '@runnel/broker/testing',
       '@runnel/registry',
       '@runnel/registry/client',
       '@runnel/registry/serdes',

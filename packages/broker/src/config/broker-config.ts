@@ -1,5 +1,7 @@
 // Broker settings: what `startBroker()` and `runnel broker` accept, with Kafka's defaults.
 
+import type { RequestFaults } from '../testing/faults.ts'
+
 export interface BrokerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string
@@ -31,6 +33,11 @@ export interface BrokerOptions {
    * log.segment.bytes, message.max.bytes, log.cleanup.policy, ...).
    */
   brokerConfigs?: Record<string, string>
+  /**
+   * Request faults for tests (`@runnel/broker/testing`): delay, fail or drop requests by API key
+   * and topic. Never set in production.
+   */
+  faults?: RequestFaults
   /** pino level. Default 'info'. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }

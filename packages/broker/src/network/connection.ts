@@ -34,6 +34,7 @@ import {
 import type { Broker } from '../broker.ts'
 import { type Handler, handlerFor, type RequestContext } from '../handlers/registry.ts'
 import { Lease, type PooledBuffer } from '../storage/index.ts'
+import { failedResponse, type RequestFault } from '../testing/faults.ts'
 
 /** The smallest request header: api key, version, correlation id, client id length. */
 const MIN_FRAME = 10
@@ -55,6 +56,21 @@ export interface ConnectionInfo {
   readonly remotePort: number
   /** The client's software name and version, from ApiVersions v3+. */
   clientSoftware?: { name: string; version: string }
+}
+
+/** A request whose header and body decoded, about to be handled. */
+interface DecodedRequest {
+  handler: Handler
+  header: RequestHeader
+  body: unknown
+  lease: Lease
+  startedAt: number
+}
+
+/** A request under way: its response to come (null: none), and whether the next may start. */
+interface StartedRequest {
+  response: Promise<Buffer[] | null>
+  pipelined: boolean
 }
 
 let nextConnectionId = 1
@@ -242,10 +258,7 @@ export class Connection {
    * Decodes and starts one request. Returns the response to send (null: none) and whether the
    * handler let the next request start before this one is answered.
    */
-  private startFrame(
-    frame: Buffer,
-    lease: Lease,
-  ): { response: Promise<Buffer[] | null>; pipelined: boolean } {
+  private startFrame(frame: Buffer, lease: Lease): StartedRequest {
     const none = { response: Promise.resolve(null), pipelined: false }
     const startedAt = performance.now()
     const r = new Reader(frame)
@@ -286,6 +299,13 @@ export class Connection {
       }
       throw err
     }
+    const request: DecodedRequest = { handler, header, body, lease, startedAt }
+    const fault = this.broker.faults?.match(header.apiKey, body)
+    return fault === undefined ? this.runHandler(request) : this.startFaulty(fault, request)
+  }
+
+  /** Runs a decoded request's handler. */
+  private runHandler({ handler, header, body, lease, startedAt }: DecodedRequest): StartedRequest {
     const ctx: RequestContext = {
       broker: this.broker,
       header,
@@ -313,6 +333,26 @@ export class Connection {
     } catch (err) {
       return { response: Promise.resolve(this.handlerFailed(handler, header, err)), pipelined: false }
     }
+  }
+
+  /** A request a test's fault rule matched (`@runnel/broker/testing`). */
+  private startFaulty(fault: RequestFault, request: DecodedRequest): StartedRequest {
+    const { handler, header, body, startedAt } = request
+    if (fault.kind === 'drop') {
+      this.close(`test fault: ${handler.name} dropped`)
+      return { response: Promise.resolve(null), pipelined: false }
+    }
+    if (fault.kind === 'fail') {
+      const answer = failedResponse(header.apiKey, header.apiVersion, body, fault.errorCode)
+      return {
+        response: Promise.resolve(this.finishRequest(handler, header, startedAt, answer)),
+        pipelined: false,
+      }
+    }
+    // delay: the request, handled once the time has passed.
+    const later = new Promise<void>((resolve) => setTimeout(resolve, fault.ms))
+    const response = later.then(() => (this.closed ? null : this.runHandler(request).response))
+    return { response, pipelined: false }
   }
 
   /** Counts the request and encodes its response (null: none to send). */
