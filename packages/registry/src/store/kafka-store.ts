@@ -184,7 +184,7 @@ export class KafkaStore implements SchemaStore {
   }
 
   // As Confluent's KafkaStore: create the topic with min(wanted, live brokers) replicas, warn when
-  // that is fewer than wanted (on creating it and on finding it so), and refuse a topic with more
+  // that is fewer than wanted (on creating it, or on finding it so), and refuse a topic with more
   // than one partition or a cleanup policy other than compact (Kafka would delete old schemas).
   async #ensureTopic(): Promise<void> {
     const wanted = this.#options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR
@@ -195,7 +195,8 @@ export class KafkaStore implements SchemaStore {
       )
     }
     const existing = await this.#admin.listTopics({ includeInternals: true })
-    if (!existing.includes(this.topic)) {
+    const found = existing.includes(this.topic)
+    if (!found) {
       const metadata = await this.#admin.metadata({ topics: [] })
       const replicas = Math.min(wanted, metadata.brokers.size)
       if (replicas < 1) throw new RegistryError('STORE_ERROR', 'No live Kafka brokers')
@@ -239,7 +240,7 @@ export class KafkaStore implements SchemaStore {
       )
     }
     const replicas = topic?.partitions[0]?.replicas.length ?? 0
-    if (replicas < wanted) {
+    if (found && replicas < wanted) {
       this.#warn(
         `The ${this.topic} topic has ${replicas} replica${replicas === 1 ? '' : 's'}, less than the wanted ${wanted}. In production, add brokers and raise the topic's replication factor.`,
       )
