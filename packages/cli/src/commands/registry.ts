@@ -58,6 +58,7 @@ export const registryCommand: Command = {
       groupId: values.group as string | undefined,
       writeTimeoutMs: target.timeoutMs,
       leaderWaitMs: target.timeoutMs,
+      onWarning: (message) => console.error(`runnel registry: warning: ${message}`),
     })
     const source = values.dev ? 'memory (--dev)' : `Kafka at ${describeBrokers(target)}`
     console.error(`runnel registry: serving ${registry.url}, schemas in ${source}`)
