@@ -5,7 +5,7 @@
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
 import type { Target } from './args.ts'
 import type { ConsumedRecord } from './format.ts'
-import { clientOptions, explain, kafkaClient } from './kafka.ts'
+import { clientOptions, explain, kafkaClient, kafkaErrorOf } from './kafka.ts'
 
 const COMMIT_INTERVAL_MS = 5000
 /** How long the group waits for a silent member before moving its partitions. */
@@ -57,13 +57,15 @@ export class GroupReader {
     timer.unref()
     let failure: unknown
     try {
-      const stream = await consumer.consume({
-        topics: [topic],
-        mode: 'committed',
-        fallbackMode: this.#options.resetTo,
-        autocommit: false,
-        maxWaitTime: 500,
-      })
+      const stream = await joined(target.timeoutMs, () =>
+        consumer.consume({
+          topics: [topic],
+          mode: 'committed',
+          fallbackMode: this.#options.resetTo,
+          autocommit: false,
+          maxWaitTime: 500,
+        }),
+      )
       this.#stream = stream
       if (this.#stopped) await stream.close()
       await this.#drain(stream)
@@ -147,6 +149,30 @@ export class GroupReader {
     return next
   }
 }
+
+/**
+ * Retries joining while the group's coordinator is not ready, as Kafka's Java consumer does: on a
+ * fresh cluster the first group call meets NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for
+ * the seconds `__consumer_offsets` takes to be created and loaded (a 3-node Apache Kafka: 2-5 s).
+ */
+async function joined<T>(timeoutMs: number, join: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await join()
+    } catch (err) {
+      const name = kafkaErrorOf(err)?.name
+      if (!COORDINATOR_NOT_READY.has(name ?? '') || Date.now() + delay > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+const COORDINATOR_NOT_READY: ReadonlySet<string> = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+])
 
 function toRecord(m: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
   return {

@@ -9,6 +9,9 @@ export const leadershipChannel = channel('runnel:registry:leadership')
 /** `{ source: 'store' | 'election', error }` for errors the registry recovers from by retrying. */
 export const recoveredErrorChannel = channel('runnel:registry:recovered-error')
 
+/** `{ source: 'store', message }` for what does not stop the registry but should be fixed (too few replicas). */
+export const warningChannel = channel('runnel:registry:warning')
+
 export interface LeadershipMessage {
   role: 'leader' | 'follower' | 'none'
   leaderUrl?: string
@@ -17,4 +20,9 @@ export interface LeadershipMessage {
 export interface RecoveredErrorMessage {
   source: 'store' | 'election'
   error: unknown
+}
+
+export interface WarningMessage {
+  source: 'store'
+  message: string
 }

@@ -23,6 +23,12 @@ export interface RegistryOptions {
   advertisedUrl?: string
   /** The compacted topic holding the schemas. Default `_schemas`. */
   topic?: string
+  /**
+   * Replicas wanted for the topic when it is created (Confluent's
+   * `kafkastore.topic.replication.factor`). Default 3; a cluster with fewer brokers gets the
+   * topic on all of them, with a warning.
+   */
+  replicationFactor?: number
   /** The consumer group that elects the leader. Default `schema-registry`. */
   groupId?: string
   clientId?: string
@@ -38,6 +44,8 @@ export interface RegistryOptions {
   logger?: boolean | object
   /** Errors the registry recovers from (Kafka unreachable for a while...). Default: a warning at most every 10 s. */
   onError?: (error: unknown) => void
+  /** What should be fixed but does not stop the registry (a topic with too few replicas). Default: a process warning. */
+  onWarning?: (message: string) => void
 }
 
 export interface RunningRegistry {
@@ -88,7 +96,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       topic,
       clientId,
       writeTimeoutMs: options.writeTimeoutMs,
+      replicationFactor: options.replicationFactor,
       onReaderError: onError,
+      onWarning: options.onWarning ?? ((message) => process.emitWarning(`runnel registry: ${message}`)),
     })
   const closers: (() => Promise<void>)[] = [() => store.close()]
   const closeAll = async () => {

@@ -53,6 +53,12 @@ export interface ApacheKafka {
   dir: string
   /** From the call until every broker is in Metadata, in milliseconds. */
   startupMs: number
+  /**
+   * Stops one node, by `node.id` (1, 2, 3), and resolves once its process has exited: `SIGKILL`
+   * (the default) for a crash, `SIGTERM` for a controlled shutdown. Its files stay; close()
+   * still removes them. There is no restart.
+   */
+  stopNode(nodeId: number, signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>
   /** Stops every node (SIGTERM, SIGKILL after a timeout) and removes their folders. */
   close(): Promise<void>
 }
@@ -106,6 +112,15 @@ export async function startApacheKafka(options: StartApacheKafkaOptions = {}): P
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
   }
   process.once('exit', onExit)
+  const stopNode = async (nodeId: number, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
+    const child = children[cluster.findIndex((node) => node.nodeId === nodeId)]
+    if (child === undefined) throw new Error(`no Kafka node ${nodeId} in this cluster`)
+    if (signal === 'SIGTERM') return stop(child)
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const done = exited(child).catch(() => null)
+    child.kill('SIGKILL')
+    await done
+  }
   const close = async () => {
     process.off('exit', onExit)
     await Promise.all(children.map((child) => stop(child)))
@@ -154,6 +169,7 @@ export async function startApacheKafka(options: StartApacheKafkaOptions = {}): P
         log: join(node.dir, 'logs/server.log'),
       })),
       startupMs: Math.round(performance.now() - started),
+      stopNode,
       close,
     }
   } catch (error) {

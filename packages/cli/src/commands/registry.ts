@@ -15,6 +15,9 @@ Options:
   --host <addr>           interface to listen on (default 127.0.0.1)
   --advertised-url <url>  URL other instances forward writes to (default http://<host>:<port>)
   --topic <name>          the schemas topic (default _schemas)
+  --replication-factor <n>
+                          replicas of the schemas topic when it is created (default 3, or
+                          as many as the cluster has brokers if fewer, with a warning)
   --group <id>            consumer group that elects the writer (default schema-registry)
   --dev                   keep schemas in memory, without Kafka (nothing survives a restart)
 ${COMMON_HELP.replace('  --json                     print JSON for scripts instead of tables\n', '')}`
@@ -27,6 +30,7 @@ export const registryCommand: Command = {
       host: { type: 'string' },
       'advertised-url': { type: 'string' },
       topic: { type: 'string' },
+      'replication-factor': { type: 'string' },
       group: { type: 'string' },
       dev: { type: 'boolean' },
       brokers: { type: 'string' },
@@ -45,9 +49,16 @@ export const registryCommand: Command = {
       host: values.host as string | undefined,
       advertisedUrl: values['advertised-url'] as string | undefined,
       topic: values.topic as string | undefined,
+      replicationFactor: intFlag(
+        'replication-factor',
+        values['replication-factor'] as string | undefined,
+        1,
+        32767,
+      ),
       groupId: values.group as string | undefined,
       writeTimeoutMs: target.timeoutMs,
       leaderWaitMs: target.timeoutMs,
+      onWarning: (message) => console.error(`runnel registry: warning: ${message}`),
     })
     const source = values.dev ? 'memory (--dev)' : `Kafka at ${describeBrokers(target)}`
     console.error(`runnel registry: serving ${registry.url}, schemas in ${source}`)

@@ -5,7 +5,12 @@
 // on every instance alike. This is how Confluent's registry works (the store is the log).
 
 import { Admin, Consumer, Producer } from '@platformatic/kafka'
-import { type RecoveredErrorMessage, recoveredErrorChannel } from '../diagnostics.ts'
+import {
+  type RecoveredErrorMessage,
+  recoveredErrorChannel,
+  type WarningMessage,
+  warningChannel,
+} from '../diagnostics.ts'
 import { RegistryError } from '../errors.ts'
 import { errorMessage } from '../formats/format.ts'
 import { decodeRecord, encodeRecord, type StoreRecord } from './records.ts'
@@ -24,11 +29,21 @@ export interface KafkaStoreOptions {
   startTimeoutMs?: number
   /** How long a fetch waits for new records before returning empty. Default 100 ms. */
   fetchWaitMs?: number
-  /** Replication factor when the topic is created. Default: min(3, number of brokers). */
+  /**
+   * The replication factor wanted for the topic (Confluent's `kafkastore.topic.replication.factor`).
+   * Default 3. The topic is created with this many replicas, or with as many as the cluster has
+   * brokers when it has fewer (with a warning), as Confluent's registry does.
+   */
   replicationFactor?: number
   /** Called with errors the reader recovers from (it retries). */
   onReaderError?: (error: unknown) => void
+  /** Called with what is worth a warning but does not stop the store (too few replicas). */
+  onWarning?: (message: string) => void
 }
+
+/** Confluent's default `kafkastore.topic.replication.factor`. */
+export const DEFAULT_REPLICATION_FACTOR = 3
+const TOPIC_RESOURCE = 2
 
 interface Waiter {
   offset: bigint
@@ -168,11 +183,28 @@ export class KafkaStore implements SchemaStore {
     ])
   }
 
+  // As Confluent's KafkaStore: create the topic with min(wanted, live brokers) replicas, warn when
+  // that is fewer than wanted (on creating it, or on finding it so), and refuse a topic with more
+  // than one partition or a cleanup policy other than compact (Kafka would delete old schemas).
   async #ensureTopic(): Promise<void> {
+    const wanted = this.#options.replicationFactor ?? DEFAULT_REPLICATION_FACTOR
+    if (!Number.isInteger(wanted) || wanted < 1) {
+      throw new RegistryError(
+        'STORE_CONFIGURATION',
+        `The replication factor of the ${this.topic} topic must be a whole number of at least 1, got ${wanted}`,
+      )
+    }
     const existing = await this.#admin.listTopics({ includeInternals: true })
-    if (!existing.includes(this.topic)) {
+    const found = existing.includes(this.topic)
+    if (!found) {
       const metadata = await this.#admin.metadata({ topics: [] })
-      const replicas = this.#options.replicationFactor ?? Math.min(3, Math.max(1, metadata.brokers.size))
+      const replicas = Math.min(wanted, metadata.brokers.size)
+      if (replicas < 1) throw new RegistryError('STORE_ERROR', 'No live Kafka brokers')
+      if (replicas < wanted) {
+        this.#warn(
+          `Creating the ${this.topic} topic with a replication factor of ${replicas}, less than the wanted ${wanted}: the cluster has ${replicas} broker${replicas === 1 ? '' : 's'}. In production, add brokers and raise the topic's replication factor.`,
+        )
+      }
       try {
         await this.#admin.createTopics({
           topics: [this.topic],
@@ -198,7 +230,8 @@ export class KafkaStore implements SchemaStore {
       }
     }
     const metadata = await this.#consumer.metadata({ topics: [this.topic], forceUpdate: true })
-    const partitions = metadata.topics.get(this.topic)?.partitionsCount
+    const topic = metadata.topics.get(this.topic)
+    const partitions = topic?.partitionsCount
     if (partitions !== 1) {
       // Ordering across the whole log is what makes ids and versions consistent.
       throw new RegistryError(
@@ -206,6 +239,30 @@ export class KafkaStore implements SchemaStore {
         `The ${this.topic} topic has ${partitions} partitions; the schema registry needs exactly 1`,
       )
     }
+    const replicas = topic?.partitions[0]?.replicas.length ?? 0
+    if (found && replicas < wanted) {
+      this.#warn(
+        `The ${this.topic} topic has ${replicas} replica${replicas === 1 ? '' : 's'}, less than the wanted ${wanted}. In production, add brokers and raise the topic's replication factor.`,
+      )
+    }
+    const [described] = await this.#admin.describeConfigs({
+      resources: [
+        { resourceType: TOPIC_RESOURCE, resourceName: this.topic, configurationKeys: ['cleanup.policy'] },
+      ],
+    })
+    const policy = described?.configs.find((config) => config.name === 'cleanup.policy')?.value
+    if (policy !== 'compact') {
+      throw new RegistryError(
+        'STORE_CONFIGURATION',
+        `The ${this.topic} topic has cleanup.policy=${policy ?? '(none)'}; the schema registry needs cleanup.policy=compact, or Kafka deletes old schemas once they pass retention.ms`,
+      )
+    }
+  }
+
+  #warn(message: string): void {
+    if (warningChannel.hasSubscribers)
+      warningChannel.publish({ source: 'store', message } satisfies WarningMessage)
+    this.#options.onWarning?.(message)
   }
 
   async #offsets(): Promise<{ start: bigint; end: bigint }> {

@@ -71,7 +71,7 @@ export async function startTestBroker(): Promise<TestBroker> {
 
 /** The API keys a Kafka server supports, from an ApiVersions v0 request over a plain socket. */
 export function apiKeysOf(bootstrap: string, timeoutMs = 5_000): Promise<Set<number>> {
-  const [host, port] = bootstrap.split(':')
+  const [host, port] = bootstrap.split(',')[0].split(':')
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port: Number(port) })
     const timer = setTimeout(() => {

@@ -1,4 +1,5 @@
-// Registries for the acceptance tests: on an in-memory store, or on Kafka (Runnel's broker).
+// Registries for the acceptance tests: on an in-memory store, or on Kafka (Runnel's broker, or a
+// 3-node Apache Kafka in apache-kafka.test.ts).
 
 import { after, before } from 'node:test'
 import { type RunningRegistry, startRegistry } from '../../src/start-registry.ts'
@@ -11,32 +12,76 @@ export function memoryRegistry(): Promise<RunningRegistry> {
 
 export function kafkaRegistry(
   bootstrap: string,
-  options: { groupId?: string; topic?: string } = {},
+  options: { groupId?: string; topic?: string; onWarning?: (message: string) => void } = {},
 ): Promise<RunningRegistry> {
   return startRegistry({
     brokers: bootstrap,
     port: 0,
     sessionTimeoutMs: 6_000,
     writeTimeoutMs: 10_000,
+    // Runnel's single broker gets a 1-replica topic and a warning for it: known, not news here.
+    onWarning: () => {},
     ...options,
   })
 }
 
-/** For suites run on Kafka too: a registry on a broker of its own, and how to stop the broker. */
-export function registryOnItsOwnBroker(): {
-  start: () => Promise<RunningRegistry>
-  stop: () => Promise<void>
-} {
+/**
+ * The Kafka a suite's registries store their schemas in: Runnel's broker of its own (see
+ * `ownBroker()`), or a topic and group of its own on a cluster shared by several suites.
+ */
+export interface SuiteKafka {
+  start(): Promise<void>
+  readonly bootstrap: string
+  readonly topic?: string
+  readonly groupId?: string
+  /** Restarts what the registries run on (a broker of its own); nothing on a shared cluster. */
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** A registry of `kafka` with its topic and group. */
+export function registryOn(kafka: SuiteKafka): Promise<RunningRegistry> {
+  return kafkaRegistry(kafka.bootstrap, { topic: kafka.topic, groupId: kafka.groupId })
+}
+
+/** Runnel's broker, started for one suite on a data directory of its own. */
+export function ownBroker(): SuiteKafka {
   let broker: TestBroker | undefined
+  const started = () => {
+    if (broker === undefined) throw new Error('the broker of this suite has not started')
+    return broker
+  }
   return {
     async start() {
       broker = await startTestBroker()
-      return kafkaRegistry(broker.bootstrap)
     },
+    get bootstrap() {
+      return started().bootstrap
+    },
+    restart: () => started().restart(),
     async stop() {
       await broker?.close()
     },
   }
+}
+
+/** For suites that take `start` and `stop`: a registry on `kafka`, started with it and stopped before it. */
+export function registryStarter(kafka: SuiteKafka): {
+  start: () => Promise<RunningRegistry>
+  stop: () => Promise<void>
+} {
+  return {
+    async start() {
+      await kafka.start()
+      return registryOn(kafka)
+    },
+    stop: () => kafka.stop(),
+  }
+}
+
+/** For suites run on Kafka too: a registry on a broker of its own, and how to stop the broker. */
+export function registryOnItsOwnBroker() {
+  return registryStarter(ownBroker())
 }
 
 /**
