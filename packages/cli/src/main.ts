@@ -74,7 +74,12 @@ export async function main(argv: string[]): Promise<number> {
   // An exception thrown inside a client callback escapes every try/catch: still one line, exit 1.
   // (The broker keeps Node's own handling: its stack traces belong in its logs.)
   if (name !== 'broker') {
+    // The reader went away (`runnel consume ... | head`): stop quietly, as Unix tools do.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0)
+    })
     const crash = (err: unknown) => {
+      if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') process.exit(0)
       console.error(`runnel ${label}: unexpected error: ${describeUnexpected(err)}`)
       process.exit(1)
     }

@@ -12,7 +12,7 @@ import { type RunningBroker, startBroker } from '@runnel/broker'
 
 const SOURCE_BIN = new URL('../../src/bin.ts', import.meta.url).pathname
 /** node's arguments before runnel's: the sources, and the sources of the packages it imports. */
-const BIN_ARGS = ['--conditions=runnel-source', '--import', 'tsx', SOURCE_BIN]
+export const BIN_ARGS = ['--conditions=runnel-source', '--import', 'tsx', SOURCE_BIN]
 
 export interface RunResult {
   code: number | null
