@@ -367,6 +367,7 @@ export class ProducerStateManager {
     producerEpoch: number,
     commit: boolean,
     now: number,
+    coordinatorEpoch = COORDINATOR_EPOCH,
   ): MarkerAppend {
     const loaded = this.load(log)
     if (!loaded) return { kind: 'skipped' }
@@ -375,16 +376,34 @@ export class ProducerStateManager {
       type: commit ? 'COMMIT' : 'ABORT',
       producerId,
       producerEpoch,
-      coordinatorEpoch: COORDINATOR_EPOCH,
+      coordinatorEpoch,
       timestamp: now,
     })
     const appended = log.append(batch)
     if (appended.kind === 'appended') {
-      loaded.state.applyMarker(producerId, producerEpoch, COORDINATOR_EPOCH, commit, appended.baseOffset, now)
+      loaded.state.applyMarker(producerId, producerEpoch, coordinatorEpoch, commit, appended.baseOffset, now)
       loaded.dirty = true
       this.broker.appends.notify(log.topic, log.partition)
     }
     return appended
+  }
+
+  /**
+   * Kafka's checks of a marker sent by WriteTxnMarkers (Admin.abortTransaction): an epoch older
+   * than the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch older than the one that
+   * wrote the producer's last marker is TRANSACTION_COORDINATOR_FENCED; NONE otherwise.
+   */
+  checkMarker(
+    log: PartitionLog,
+    producerId: bigint,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+  ): number {
+    const entry = this.load(log)?.state.producers.get(producerId)
+    if (!entry) return ErrorCode.NONE
+    if (producerEpoch < entry.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
+    if (coordinatorEpoch < entry.coordinatorEpoch) return ErrorCode.TRANSACTION_COORDINATOR_FENCED
+    return ErrorCode.NONE
   }
 
   // ---- reads ----------------------------------------------------------------------------------
