@@ -259,14 +259,27 @@ export class BrokerMetrics {
         this.set(process.memoryUsage.rss())
       },
     })
-    new Gauge({
-      name: 'nodejs_heap_size_used_bytes',
-      help: 'V8 heap in use in the broker process',
-      registers,
-      collect() {
-        this.set(process.memoryUsage().heapUsed)
-      },
-    })
+    // Where the resident memory goes: the V8 heap (used, and what V8 holds for it) and the
+    // memory of Buffers and other ArrayBuffers outside it (records, the tail cache).
+    const memory: [name: string, help: string, read: (m: NodeJS.MemoryUsage) => number][] = [
+      ['nodejs_heap_size_used_bytes', 'V8 heap in use in the broker process', (m) => m.heapUsed],
+      ['nodejs_heap_size_total_bytes', 'V8 heap the broker process holds', (m) => m.heapTotal],
+      [
+        'nodejs_external_memory_bytes',
+        'Memory of Buffers and other objects outside the V8 heap',
+        (m) => m.external,
+      ],
+    ]
+    for (const [name, help, read] of memory) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(process.memoryUsage()))
+        },
+      })
+    }
     for (const [name, help, kind, read] of storageSamples(source)) {
       if (kind === 'gauge') {
         new Gauge({
