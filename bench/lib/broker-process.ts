@@ -150,6 +150,8 @@ export interface BrokerHealth {
   loopP99Ms: number
   loopMaxMs: number
   heapUsedBytes: number
+  heapTotalBytes: number
+  externalBytes: number
   connections: number
 }
 
@@ -171,6 +173,8 @@ export async function brokerHealth(httpPort: number): Promise<BrokerHealth> {
     loopP99Ms: ms('0.99'),
     loopMaxMs: ms('max'),
     heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+    externalBytes: value('nodejs_external_memory_bytes'),
     connections: value('runnel_broker_connections'),
   }
 }

@@ -75,7 +75,8 @@ export function partitionsText(r: PartitionsResult): string {
 export function soakText(r: SoakResult): string {
   return [
     `soak: ${r.minutes} min, ${r.producedRecords} records produced, ${r.groupRecords} read by the group; errors: producers ${r.errors.producers}, group members ${r.errors.members}`,
-    `  RSS first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB; slope ${r.rssSlopeMBPer10Min} MB per 10 min (fitted from ${r.fittedFromSeconds} s); heap ${r.heapMB.first} → ${r.heapMB.last} MB (max ${r.heapMB.max}), slope ${r.heapSlopeMBPer10Min} MB per 10 min`,
+    `  RSS first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB; slope ${r.rssSlopeMBPer10Min} MB per 10 min (fitted from ${r.fittedFromSeconds} s; over the second half ${r.rssSecondHalfSlopeMBPer10Min})`,
+    `  heap used ${r.heapMB.first} → ${r.heapMB.last} MB (max ${r.heapMB.max}), slope ${r.heapSlopeMBPer10Min} MB per 10 min; heap held ${r.heapTotalMB.first} → ${r.heapTotalMB.last} MB (max ${r.heapTotalMB.max}); external ${r.externalMB.first} → ${r.externalMB.last} MB (max ${r.externalMB.max})`,
     `  produce p50 ${r.produce.p50Ms} ms, p99 ${r.produce.p99Ms} ms, max ${r.produce.maxMs} ms; fetch p99 ${r.fetch.p99Ms} ms; event-loop delay p99 (worst 10 s) ${r.loopP99MaxMs} ms`,
     `  memory flat (RSS slope < ${FLAT_MB_PER_10_MIN} MB per 10 min): ${r.flat ? 'pass' : 'FAIL'}`,
   ].join('\n')
