@@ -139,7 +139,7 @@ async function main(): Promise<number> {
       scenarios: loadGroups,
       quick: values.quick ?? false,
       soakMinutes,
-      profileDir: values.profile ? mkdtempSync(join(tmpdir(), 'runnel-bench-prof-')) : undefined,
+      profile: values.profile ?? false,
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
       source,
       progress,

@@ -1,10 +1,12 @@
 // `npm run bench -- --scenario scale|connections|partitions|soak`: the load and scale
 // measurements of issue 8, each on a broker of its own, with their own report (the goals
 // they are held to) rather than the throughput table of the other cases.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import type { BrokerProcess } from './broker-process.ts'
 import { describeMachine, loadAverage } from './proc-stats.ts'
+import { loadProfile, type ProfileSummary, profileText, summarizeProfile } from './profile.ts'
 import {
   type ConnectionsResult,
   connectionsScenario,
@@ -28,7 +30,8 @@ export interface LoadRunOptions {
   scenarios: readonly string[]
   quick: boolean
   soakMinutes: number
-  profileDir?: string
+  /** Every broker under node --cpu-prof; its hot spots printed after each scenario. */
+  profile: boolean
   command: string
   source: { commit: string; modified: string[] }
   progress: (msg: string) => void
@@ -87,23 +90,45 @@ export async function runLoad(o: LoadRunOptions): Promise<number> {
   const machine = describeMachine()
   const loadAtStart = loadAverage()
   const wants = (g: string) => o.scenarios.includes(g) || (g !== 'soak' && o.scenarios.includes('scale'))
-  const base = {
-    repoRoot: o.repoRoot,
-    profileDir: o.profileDir,
-    quick: o.quick,
-    progress: o.progress,
-    onBroker: o.onBroker,
+  const profiles: ProfileSummary[] = []
+  const base = (name: string) => {
+    const profileDir = o.profile ? mkdtempSync(join(tmpdir(), `runnel-bench-prof-${name}-`)) : undefined
+    return {
+      repoRoot: o.repoRoot,
+      profileDir,
+      quick: o.quick,
+      progress: o.progress,
+      onBroker: o.onBroker,
+      /** The main thread's profile of each broker the scenario ran (written when it stopped). */
+      profiled: () => {
+        if (!profileDir) return
+        for (const f of readdirSync(profileDir)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .sort()) {
+          if (basename(f).split('.')[4] !== '0') continue // a worker thread's
+          const summary = summarizeProfile(
+            loadProfile(join(profileDir, f)),
+            o.repoRoot,
+            `${name} (${f})`,
+            undefined,
+          )
+          profiles.push(summary)
+          texts.push(profileText(summary))
+        }
+      },
+    }
   }
   const results: { connections?: ConnectionsResult; partitions?: PartitionsResult; soak?: SoakResult } = {}
   const texts: string[] = []
   let failed = false
   const attempt = async <T>(
     name: string,
-    run: () => Promise<T>,
+    run: (options: ReturnType<typeof base>) => Promise<T>,
     text: (r: T) => string,
   ): Promise<T | undefined> => {
+    const options = base(name)
     try {
-      const r = await run()
+      const r = await run(options)
       texts.push(text(r))
       o.progress(text(r))
       return r
@@ -112,13 +137,15 @@ export async function runLoad(o: LoadRunOptions): Promise<number> {
       texts.push(`${name}: failed: ${err instanceof Error ? err.message : String(err)}`)
       o.progress(texts[texts.length - 1])
       return undefined
+    } finally {
+      options.profiled()
     }
   }
   if (wants('connections'))
-    results.connections = await attempt('connections', () => connectionsScenario(base), connectionsText)
+    results.connections = await attempt('connections', connectionsScenario, connectionsText)
   if (wants('partitions'))
-    results.partitions = await attempt('partitions', () => partitionsScenario(base), partitionsText)
-  if (wants('soak')) results.soak = await attempt('soak', () => soakScenario(base, o.soakMinutes), soakText)
+    results.partitions = await attempt('partitions', partitionsScenario, partitionsText)
+  if (wants('soak')) results.soak = await attempt('soak', (b) => soakScenario(b, o.soakMinutes), soakText)
   const loadAtEnd = loadAverage()
   console.log(`\n${texts.join('\n\n')}\n`)
   console.log(
@@ -135,7 +162,7 @@ export async function runLoad(o: LoadRunOptions): Promise<number> {
   )
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt: startedAt.toISOString(), command: o.command, source: o.source, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, goals: GOALS, ...results }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt: startedAt.toISOString(), command: o.command, source: o.source, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, goals: GOALS, ...results, profiles }, null, 2)}\n`,
   )
   console.log(`\nresults: ${file}`)
   return failed ? 1 : 0
