@@ -1,9 +1,12 @@
 // A raw Kafka connection for the load and scale scenarios: requests encoded with
 // @runnel/protocol's codec, answered in order, each timed from the write to the arrival of
 // its response frame. Why not a client library: 1,000 connections from a few processes must
-// cost the generator little, and a @platformatic/kafka Producer per connection brings its own
-// metadata refreshes, timers and connection pool (one producer is a client, not a socket), so
-// the figures would measure the client as much as the broker.
+// cost the generator little, and a @platformatic/kafka Producer is a client (metadata, timers,
+// its own connection pool), not a socket. Measured on 2026-12-07, 200 of them in one process,
+// each a send of 10 x 100 B every 200 ms for 10 s: 142 MB RSS once connected and 2.3 s of CPU
+// for 9,569 sends; this file's connections did 9,999 requests for 0.9 s. A thousand producers
+// would take about 0.7 GB and more than a core of the two there are, and the figures would
+// measure the client as much as the broker.
 import { connect, type Socket } from 'node:net'
 import {
   type AnyApiKey,
