@@ -343,10 +343,12 @@ async function restart(
   })
   o.onBroker(next)
   const listenSeconds = Number(((performance.now() - t1) / 1000).toFixed(3))
-  const conn = await WireConnection.connect(kafkaPort(next), 'runnel-bench-restart')
+  let conn: WireConnection | undefined
   try {
+    const c = await WireConnection.connect(kafkaPort(next), 'runnel-bench-restart')
+    conn = c
     const metadataSeconds = await until(t1, 60_000, 'a Metadata listing every partition', async () => {
-      const { body } = await conn.request(3, METADATA_VERSION, {
+      const { body } = await c.request(3, METADATA_VERSION, {
         topics: null,
         allowAutoTopicCreation: false,
         includeClusterAuthorizedOperations: false,
@@ -360,12 +362,7 @@ async function restart(
     const lastTopic = topics[topics.length - 1]
     const batch = recordBatch(RECORDS, SIZE)
     const firstProduceSeconds = await until(t1, 60_000, 'a produce answered', async () => {
-      const r = await produceOne(
-        conn,
-        { topic: lastTopic.name, partition: lastTopic.partitions - 1 },
-        batch,
-        1,
-      )
+      const r = await produceOne(c, { topic: lastTopic.name, partition: lastTopic.partitions - 1 }, batch, 1)
       return r.errorCode === 0
     })
     // Every partition, from 20 connections of this process (a generator would take a second to start).
@@ -400,8 +397,12 @@ async function restart(
         rssMB: mb(residentBytes(next.pid)),
       },
     }
+  } catch (err) {
+    await next.stop() // the caller stops the broker it knows, the one before the restart
+    o.onBroker(undefined)
+    throw err
   } finally {
-    conn.close()
+    conn?.close()
   }
 }
 
