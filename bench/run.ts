@@ -12,6 +12,7 @@ import { type BrokerProcess, startRunnel } from './lib/broker-process.ts'
 import { writeDocs } from './lib/docs.ts'
 import { type FsyncProbe, probeFsync } from './lib/fsync-probe.ts'
 import type { Case, Context, Counts, RunMeasure } from './lib/harness.ts'
+import { LOAD_GROUPS, runLoad } from './lib/load-run.ts'
 import { describeMachine, loadAverage } from './lib/proc-stats.ts'
 import { killChildren } from './lib/processes.ts'
 import {
@@ -45,6 +46,11 @@ Options:
   --scenario <name>    only these (repeatable or comma-separated): a group
                        (${GROUPS.join(', ')}) or a case id:
                        ${CASES.map((c) => c.id).join('\n                       ')}
+                       or a load and scale group (issue 8; each on a broker of its own,
+                       never with the cases above): connections (1,000 at once, 60 s),
+                       partitions (10,000: create, produce to all, fetch from all, restart),
+                       scale (both), soak (a steady mixed load, RSS every 10 s)
+  --soak-minutes <n>   how long the soak runs (default 30)
   --runs <n>           runs per case (default 3; 1 with --quick)
   --profile            run the broker under node --cpu-prof and print its hot spots
   --write-docs         update the figures in docs/benchmarks.md (full runs only)
@@ -95,6 +101,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean' },
       scenario: { type: 'string', multiple: true },
       runs: { type: 'string' },
+      'soak-minutes': { type: 'string' },
       profile: { type: 'boolean' },
       'write-docs': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -105,6 +112,43 @@ async function main(): Promise<number> {
     console.log(HELP)
     return 0
   }
+  const wanted = (values.scenario ?? []).flatMap((n) => n.split(',')).map((n) => n.trim())
+  const loadGroups = wanted.filter((w) => (LOAD_GROUPS as readonly string[]).includes(w))
+  if (loadGroups.length > 0) {
+    if (loadGroups.length < wanted.length)
+      throw new Error(`${LOAD_GROUPS.join(', ')} run without the other cases`)
+    if (values['write-docs'])
+      throw new Error('--write-docs takes the other cases; write the load figures by hand')
+    const soakMinutes = Number(values['soak-minutes'] ?? 30)
+    if (!(soakMinutes > 0))
+      throw new Error(`--soak-minutes takes a positive number, got "${values['soak-minutes']}"`)
+    let broker: BrokerProcess | undefined
+    const onSignal = () => {
+      progress('interrupted: stopping the broker and the load generators')
+      killChildren(broker?.pid)
+      void (broker?.stop() ?? Promise.resolve()).finally(() => process.exit(130))
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    const source = sourceState()
+    progress(
+      `code: commit ${source.commit}${source.modified.length > 0 ? ` + uncommitted changes in ${source.modified.join(', ')}` : ''}`,
+    )
+    return runLoad({
+      repoRoot,
+      scenarios: loadGroups,
+      quick: values.quick ?? false,
+      soakMinutes,
+      profile: values.profile ?? false,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      source,
+      progress,
+      onBroker: (b) => {
+        broker = b
+      },
+    })
+  }
+  if (values['soak-minutes'] !== undefined) throw new Error('--soak-minutes goes with --scenario soak')
   const cases = selectCases(values.scenario ?? [])
   const counts: Counts = { ...(values.quick ? QUICK : FULL) }
   if (values.runs !== undefined) {

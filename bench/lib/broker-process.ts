@@ -12,8 +12,8 @@ export interface BrokerProcess {
   bootstrap: string
   httpPort: number
   dataDir: string
-  /** Ends the broker (SIGTERM, then SIGKILL after 30 s) and removes its data directory. */
-  stop(): Promise<void>
+  /** Ends the broker (SIGTERM, then SIGKILL after 30 s) and removes its data directory unless told to keep it. */
+  stop(options?: { keepData?: boolean }): Promise<void>
   /** CPU profiles written by the broker with --profile, after stop(). */
   profiles(): string[]
 }
@@ -52,11 +52,13 @@ export interface StartBrokerOptions {
   repoRoot: string
   /** A directory for `node --cpu-prof`; no profile when absent. */
   profileDir?: string
+  /** A restart: this data directory (kept) and these ports instead of fresh ones. */
+  restart?: { dataDir: string; port: number; httpPort: number }
 }
 
 export async function startRunnel(options: StartBrokerOptions): Promise<BrokerProcess> {
-  const [port, httpPort] = [await freePort(), await freePort()]
-  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-bench-'))
+  const { port, httpPort } = options.restart ?? { port: await freePort(), httpPort: await freePort() }
+  const dataDir = options.restart?.dataDir ?? mkdtempSync(join(tmpdir(), 'runnel-bench-'))
   const nodeArgs = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []
   const started: Started = start(
     process.execPath,
@@ -81,7 +83,7 @@ export async function startRunnel(options: StartBrokerOptions): Promise<BrokerPr
   started.exited.then((code) => {
     exited = code
   })
-  const stop = async (): Promise<void> => {
+  const stop = async (stopOptions: { keepData?: boolean } = {}): Promise<void> => {
     if (exited === undefined) {
       try {
         process.kill(started.pid, 'SIGTERM')
@@ -94,7 +96,7 @@ export async function startRunnel(options: StartBrokerOptions): Promise<BrokerPr
         process.stderr.write(`${(err as Error).message.split('\n')[0]}\n`)
       }
     }
-    rmSync(dataDir, { recursive: true, force: true })
+    if (!stopOptions.keepData) rmSync(dataDir, { recursive: true, force: true })
   }
   const deadline = Date.now() + 30_000
   for (;;) {
@@ -107,7 +109,7 @@ export async function startRunnel(options: StartBrokerOptions): Promise<BrokerPr
       await stop()
       throw new Error(`runnel broker did not listen on 127.0.0.1:${port} within 30 s\n${started.stderr()}`)
     }
-    await sleep(100)
+    await sleep(20) // fine enough to time a restart by
   }
   processTimes(started.pid) // fails now rather than mid-run if /proc is not readable
   return {
@@ -140,4 +142,39 @@ export async function requestStats(
     into[m[2]] = Number(m[3])
   }
   return { seconds, counts }
+}
+
+export interface BrokerHealth {
+  /** Event-loop delay since the previous scrape (the scrape resets it), in ms. */
+  loopP50Ms: number
+  loopP99Ms: number
+  loopMaxMs: number
+  heapUsedBytes: number
+  heapTotalBytes: number
+  externalBytes: number
+  connections: number
+}
+
+/** The broker's view of itself from /metrics (this scrape starts its next event-loop window). */
+export async function brokerHealth(httpPort: number): Promise<BrokerHealth> {
+  const response = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+    signal: AbortSignal.timeout(10_000),
+  })
+  const text = await response.text()
+  const value = (series: string): number => {
+    const at = text.indexOf(`\n${series} `)
+    if (at < 0) throw new Error(`/metrics has no ${series}`)
+    return Number(text.slice(at + series.length + 2, text.indexOf('\n', at + 1)))
+  }
+  const ms = (q: string) =>
+    Number((value(`runnel_broker_event_loop_delay_seconds{quantile="${q}"}`) * 1000).toFixed(3))
+  return {
+    loopP50Ms: ms('0.5'),
+    loopP99Ms: ms('0.99'),
+    loopMaxMs: ms('max'),
+    heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+    externalBytes: value('nodejs_external_memory_bytes'),
+    connections: value('runnel_broker_connections'),
+  }
 }

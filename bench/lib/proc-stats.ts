@@ -61,6 +61,13 @@ export function diffTimes(after: ProcessTimes, before: ProcessTimes): ProcessTim
   }
 }
 
+/** Resident memory of a live process (VmRSS in /proc/<pid>/status), in bytes. */
+export function residentBytes(pid: number): number {
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(kib) * 1024
+}
+
 /** The 1, 5 and 15 minute load averages. */
 export function loadAverage(): [number, number, number] {
   const [a, b, c] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number)

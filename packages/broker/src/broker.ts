@@ -260,6 +260,7 @@ export class Broker {
     await this.groups.stop()
     await this.producers.stop()
     await this.logs.close()
+    this.metrics.close()
     this.log.info('broker stopped')
     this.log.flush?.()
   }

@@ -1,6 +1,7 @@
 // The broker's Prometheus metrics, on a registry of its own so several brokers can live in
 // one process (the test broker). Names follow Prometheus conventions: `_total` counters,
 // `_seconds` histograms.
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { BufferPoolStats, StorageStats } from './storage/index.ts'
 
@@ -19,6 +20,9 @@ export interface PartitionGaugeSource {
   /** The broker's buffer pool (storage/buffer-pool.ts). */
   bufferPoolStats(): BufferPoolStats
 }
+
+/** The event-loop delay sampler's period. */
+const LOOP_SAMPLE_MS = 10
 
 type Sampled = readonly [name: string, help: string, kind: 'counter' | 'gauge', read: () => number]
 
@@ -130,6 +134,12 @@ export class BrokerMetrics {
   readonly requests: Counter<'api'>
   readonly requestLatency: Histogram<'api'>
   readonly connections: Gauge
+  /**
+   * How late the event loop ran a 10 ms timer, since the previous scrape: every request, timer
+   * and socket waits behind whatever runs now. Owner: this object; collect() resets it.
+   */
+  private readonly loopDelay: RecordableHistogram = createHistogram()
+  private readonly loopTimer: NodeJS.Timeout
 
   constructor(source: PartitionGaugeSource) {
     const registers = [this.registry]
@@ -216,6 +226,60 @@ export class BrokerMetrics {
         for (const p of source.offlinePartitions()) this.set({ topic: p.topic, partition: p.partition }, 1)
       },
     })
+    // Not perf_hooks.monitorEventLoopDelay: its reset() drops the interval in progress, so a
+    // stall just after a scrape never showed (measured). This timer records every interval,
+    // less its own period, the one spanning a scrape included.
+    const loopDelay = this.loopDelay
+    let last = performance.now()
+    this.loopTimer = setInterval(() => {
+      const now = performance.now()
+      loopDelay.record(Math.max(1, Math.round((now - last - LOOP_SAMPLE_MS) * 1e6)))
+      last = now
+    }, LOOP_SAMPLE_MS).unref()
+    new Gauge({
+      name: 'runnel_broker_event_loop_delay_seconds',
+      help: 'Event loop delay since the previous scrape (reset at each scrape), sampled every 10 ms: quantile 0.5, 0.99 and max',
+      labelNames: ['quantile'],
+      registers,
+      collect() {
+        // No sample yet (a scrape right after the previous one): 0, not the histogram's sentinel.
+        // Recorded in ns, at least 1 (record() takes no 0).
+        const none = loopDelay.count === 0
+        this.set({ quantile: '0.5' }, none ? 0 : loopDelay.percentile(50) / 1e9)
+        this.set({ quantile: '0.99' }, none ? 0 : loopDelay.percentile(99) / 1e9)
+        this.set({ quantile: 'max' }, none ? 0 : loopDelay.max / 1e9)
+        loopDelay.reset()
+      },
+    })
+    new Gauge({
+      name: 'process_resident_memory_bytes',
+      help: 'Resident memory of the broker process (all of it: every broker in one process shares it)',
+      registers,
+      collect() {
+        this.set(process.memoryUsage.rss())
+      },
+    })
+    // Where the resident memory goes: the V8 heap (used, and what V8 holds for it) and the
+    // memory of Buffers and other ArrayBuffers outside it (records, the tail cache).
+    const memory: [name: string, help: string, read: (m: NodeJS.MemoryUsage) => number][] = [
+      ['nodejs_heap_size_used_bytes', 'V8 heap in use in the broker process', (m) => m.heapUsed],
+      ['nodejs_heap_size_total_bytes', 'V8 heap the broker process holds', (m) => m.heapTotal],
+      [
+        'nodejs_external_memory_bytes',
+        'Memory of Buffers and other objects outside the V8 heap',
+        (m) => m.external,
+      ],
+    ]
+    for (const [name, help, read] of memory) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(process.memoryUsage()))
+        },
+      })
+    }
     for (const [name, help, kind, read] of storageSamples(source)) {
       if (kind === 'gauge') {
         new Gauge({
@@ -238,6 +302,11 @@ export class BrokerMetrics {
         })
       }
     }
+  }
+
+  /** Stops sampling the event loop (the broker has closed). */
+  close(): void {
+    clearInterval(this.loopTimer)
   }
 
   /** Label children per API, looked up once: prom-client hashes a label object on every call. */

@@ -51,6 +51,18 @@ export async function startTestBroker(
   }
 }
 
+/** A broker's /metrics as a map from series (name and labels, as printed) to value. */
+export async function scrapeMetrics(httpPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+  const values = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue
+    const space = line.lastIndexOf(' ')
+    values.set(line.slice(0, space), Number(line.slice(space + 1)))
+  }
+  return values
+}
+
 /** A port that was free a moment ago (for a child broker that must keep its port over restarts). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { Consumer } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
+import { scrapeMetrics, startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { fetchPartition, fetchTopic } from '../helpers/platformatic-fetch.ts'
 
 const TOPIC = 'pooled-frames'
@@ -27,17 +27,6 @@ function recordValue(send: number, index: number): Buffer {
     block = createHash('sha256').update(block).digest()
   }
   return out
-}
-
-async function scrape(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const values = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue
-    const space = line.lastIndexOf(' ')
-    values.set(line.slice(0, space), Number(line.slice(space + 1)))
-  }
-  return values
 }
 
 describe('pooled produce frames', { timeout: 120_000 }, () => {
@@ -97,7 +86,7 @@ describe('pooled produce frames', { timeout: 120_000 }, () => {
         'every record reads back with the bytes it was written with',
       )
 
-      const metrics = await scrape(broker.httpPort!)
+      const metrics = await scrapeMetrics(broker.httpPort!)
       const acquired = metrics.get('runnel_broker_buffer_pool_acquired_total') ?? 0
       const reused = metrics.get('runnel_broker_buffer_pool_reused_total') ?? 0
       assert.ok(acquired >= SENDS, `every large produce request was pooled (${acquired} of ${SENDS})`)
