@@ -18,7 +18,12 @@ import {
   REPO_ROOT,
   removeDir,
 } from '../../../packages/broker/test/helpers/broker.ts'
-import { type ApacheKafka, kafkaSkipReason, startApacheKafka } from '../../../tools/kafka/src/index.ts'
+import {
+  type ApacheKafka,
+  kafkaHome,
+  kafkaSkipReason,
+  startApacheKafka,
+} from '../../../tools/kafka/src/index.ts'
 import { describeFailures, readReports, type TestCase } from './helpers/surefire.ts'
 
 const POM_DIR = join(REPO_ROOT, 'compat/java')
@@ -55,6 +60,8 @@ async function runSuite(target: string, bootstrap: string, gaps: readonly string
     `-Dbootstrap=${bootstrap}`,
     `-Dtarget=${target}`,
     `-Dgaps=${gaps.join(',')}`,
+    // ToolsTest runs Kafka's command-line tools from the harness's jars
+    `-Dkafka.libs=${join(kafkaHome(), 'libs')}`,
   ]
   const child = spawn('mvn', args, {
     cwd: POM_DIR,

@@ -119,6 +119,11 @@ final class Target {
   }
 
   static KafkaConsumer<String, String> consumer(Map<String, Object> overrides) {
+    return new KafkaConsumer<>(consumerConfig(overrides));
+  }
+
+  /** String keys and values, from the earliest offset, no auto-commit; then the overrides. */
+  static Map<String, Object> consumerConfig(Map<String, Object> overrides) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
@@ -126,7 +131,7 @@ final class Target {
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.putAll(overrides);
-    return new KafkaConsumer<>(config);
+    return config;
   }
 
   /** Polls until {@code count} records came (or fails after {@link #TIMEOUT}). */
