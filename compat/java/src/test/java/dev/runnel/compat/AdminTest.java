@@ -11,8 +11,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -42,33 +40,10 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Admin: topics, partitions, cluster, configs, offsets, records, groups, producers, transactions. */
-class AdminTest {
-  static Admin admin;
-
-  @BeforeAll
-  static void connect() {
-    admin = Target.admin();
-  }
-
-  @AfterAll
-  static void close() {
-    admin.close();
-  }
-
-  interface Call {
-    void run() throws Exception;
-  }
-
-  static Throwable failure(Call call) {
-    ExecutionException error = assertThrows(ExecutionException.class, call::run);
-    return error.getCause();
-  }
-
+class AdminTest extends AdminTests {
   @Test
   void createDescribeListAndDeleteTopics() throws Exception {
     String topic = Target.unique("admin-topic");

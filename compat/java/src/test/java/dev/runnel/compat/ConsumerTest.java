@@ -2,6 +2,7 @@ package dev.runnel.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -12,12 +13,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -133,6 +138,66 @@ class ConsumerTest {
       next.subscribe(List.of(topic));
       List<ConsumerRecord<String, String>> records = Target.pollAtLeast(next, 2);
       assertEquals(8L, records.get(0).offset(), "resumes at the committed offset");
+    }
+  }
+
+  @Test
+  void anOffsetOutOfRangeFailsOrResetsAsAutoOffsetResetSays() throws Exception {
+    String topic = topicWithRecords(1, 10);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (Admin admin = Target.admin()) {
+      admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(4))).all().get();
+    }
+    try (KafkaConsumer<String, String> none =
+        Target.consumer(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
+      none.assign(List.of(tp));
+      none.seek(tp, 2); // below the log start offset
+      OffsetOutOfRangeException error =
+          assertThrows(OffsetOutOfRangeException.class, () -> Target.pollFor(none, Duration.ofSeconds(5)));
+      assertEquals(Map.of(tp, 2L), error.offsetOutOfRangePartitions());
+    }
+    try (KafkaConsumer<String, String> earliest = Target.consumer(Map.of())) {
+      earliest.assign(List.of(tp));
+      earliest.seek(tp, 2);
+      assertEquals(4L, Target.pollAtLeast(earliest, 1).get(0).offset(), "reset to the log start offset");
+    }
+    try (KafkaConsumer<String, String> latest =
+        Target.consumer(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"))) {
+      latest.assign(List.of(tp));
+      latest.seek(tp, 50); // past the end
+      Target.pollFor(latest, Duration.ofMillis(500));
+      assertEquals(10L, latest.position(tp), "reset to the log end offset");
+    }
+  }
+
+  @Test
+  void aPatternSubscriptionPicksUpNewTopics() throws Exception {
+    String prefix = Target.unique("pattern");
+    Target.createTopic(prefix + "-a", 1);
+    Map<String, Object> config = group(Target.unique("pattern-group"));
+    config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 500);
+    try (KafkaConsumer<String, String> consumer = Target.consumer(config)) {
+      consumer.subscribe(Pattern.compile(Pattern.quote(prefix) + "-.*"));
+      GroupTest.pollUntil("the first topic", () -> consumer.assignment().size() == 1, consumer);
+      Target.createTopic(prefix + "-b", 2);
+      GroupTest.pollUntil("the new topic too", () -> consumer.assignment().size() == 3, consumer);
+      assertEquals(
+          Set.of(prefix + "-a", prefix + "-b"),
+          consumer.assignment().stream().map(TopicPartition::topic).collect(Collectors.toSet()));
+    }
+  }
+
+  @Test
+  void enforceRebalanceRevokesAndReassigns() throws Exception {
+    String topic = topicWithRecords(2, 1);
+    Rebalances listener = new Rebalances();
+    try (KafkaConsumer<String, String> consumer = Target.consumer(group(Target.unique("enforce")))) {
+      consumer.subscribe(List.of(topic), listener);
+      GroupTest.pollUntil("assigned", () -> consumer.assignment().size() == 2, consumer);
+      consumer.enforceRebalance("test");
+      GroupTest.pollUntil("reassigned", () -> listener.events().size() == 3, consumer);
+      Set<TopicPartition> both = new java.util.HashSet<>(partitions(topic, 2)); // printed as Rebalances prints it
+      assertEquals(List.of("assigned " + both, "revoked " + both, "assigned " + both), listener.events());
     }
   }
 }

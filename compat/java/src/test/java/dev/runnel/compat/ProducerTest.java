@@ -3,7 +3,9 @@ package dev.runnel.compat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
@@ -175,6 +178,33 @@ class ProducerTest {
       assertEquals(count, records.size());
       assertEquals(count, records.stream().map(ConsumerRecord::value).distinct().count(), "no duplicates");
       assertNull(records.get(0).key());
+    }
+  }
+
+  @Test
+  void aBatchOverTheTopicsMaxMessageBytesIsRefused() throws Exception {
+    String topic = Target.unique("too-large");
+    try (var admin = Target.admin()) {
+      Target.createTopic(admin, topic, 1, Map.of("max.message.bytes", "10000"));
+    }
+    Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none", ProducerConfig.RETRIES_CONFIG, 0);
+    try (KafkaProducer<String, String> producer = Target.producer(config)) {
+      Exception error =
+          assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> producer.send(new ProducerRecord<>(topic, 0, "k", "x".repeat(20_000))).get());
+      assertInstanceOf(RecordTooLargeException.class, error.getCause(), error.toString());
+      assertEquals(0L, producer.send(new ProducerRecord<>(topic, 0, "k", "small")).get().offset());
+    }
+  }
+
+  @Test
+  void producingToAnUnknownTopicCreatesIt() throws Exception {
+    String topic = Target.unique("auto-created");
+    try (KafkaProducer<String, String> producer = Target.producer(Map.of())) {
+      RecordMetadata m = producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+      assertEquals(0L, m.offset());
+      assertEquals(1, producer.partitionsFor(topic).size(), "num.partitions=1");
     }
   }
 }
