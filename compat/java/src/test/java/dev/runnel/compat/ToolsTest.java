@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Kafka 4.4's command-line tools (kafka-tools, from the jars tools/kafka fetches) against the broker:
  * kafka-topics, kafka-configs, kafka-producer-perf-test, kafka-consumer-perf-test, kafka-get-offsets,
- * kafka-consumer-groups and kafka-transactions. Each tool's main runs in this JVM, in a class loader of
- * its own over those jars (a JVM per command would cost seconds each), with Kafka's Exit hook turned
- * into an exception that carries the exit code and System.out/err captured.
+ * kafka-consumer-groups, kafka-transactions and kafka-broker-api-versions. Each tool's main runs in
+ * this JVM, in a class loader of its own over those jars (a JVM per command would cost seconds each),
+ * with Kafka's Exit hook turned into an exception that carries the exit code, System.out/err captured.
  */
 class ToolsTest {
   static URLClassLoader kafka;
@@ -208,6 +208,15 @@ class ToolsTest {
       String producers = ok(tx, "--bootstrap-server", b, "describe-producers", "--topic", topic, "--partition", "0");
       assertTrue(producers.lines().count() >= 2, "a header and the producer:\n" + producers);
       producer.commitTransaction();
+    }
+  }
+
+  @Test
+  void kafkaBrokerApiVersions() throws Exception {
+    String versions = ok("org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", Target.BOOTSTRAP);
+    for (String api : List.of("Produce(0)", "Fetch(1)", "Metadata(3)", "JoinGroup(11)", "ApiVersions(18)", "InitProducerId(22)")) {
+      Matcher m = Pattern.compile(Pattern.quote(api) + ": \\d+ to \\d+ \\[usable: \\d+\\]").matcher(versions);
+      assertTrue(m.find(), api + " usable in:\n" + versions);
     }
   }
 }
