@@ -8,7 +8,7 @@
 // RUNNEL_REQUIRE_KAFKA=1.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, rmSync } from 'node:fs'
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import {
@@ -83,7 +83,13 @@ async function runSuite(target: string, bootstrap: string, gaps: readonly string
   child.stdout.pipe(out)
   child.stderr.pipe(out)
   const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), MAVEN_TIMEOUT_MS)
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)))
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', (error) => {
+      out.write(`cannot run mvn: ${error.message}\n`)
+      resolve(null)
+    })
+    child.once('close', (c) => resolve(c))
+  })
   clearTimeout(timer)
   return { code, cases: readReports(reports), log, elapsedMs: performance.now() - started }
 }
@@ -134,6 +140,14 @@ describe('Java kafka-clients 4.4', { skip: mavenSkipReason(), timeout: 600_000 }
       for (const c of onRunnel.cases.filter((c) => c.outcome === 'skipped')) {
         assert.match(c.message, /known gap on runnel \(/, `${c.name} skipped for another reason`)
       }
+      // a client that copes (retries, reconnects) can hide a broker bug: the broker must log none
+      const brokerLog = join(POM_DIR, 'target', 'runnel-broker.log')
+      writeFileSync(brokerLog, broker.output)
+      assert.doesNotMatch(
+        broker.output,
+        /handler failed|uncaught|unhandled/i,
+        `the broker logged a failure: ${brokerLog}`,
+      )
     })
   })
 
