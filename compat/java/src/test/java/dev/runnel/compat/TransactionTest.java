@@ -153,4 +153,71 @@ class TransactionTest {
     assertEquals(10, out.size());
     assertEquals("out-0", out.get(0));
   }
+
+  @Test
+  void offsetsSentWithAStaleGenerationAreRefused() throws Exception {
+    String input = Target.unique("txn-stale-in");
+    String group = Target.unique("txn-stale-group");
+    Target.createTopic(input, 2);
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.GROUP_ID_CONFIG, group,
+            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, org.apache.kafka.clients.consumer.RangeAssignor.class.getName());
+    try (KafkaConsumer<String, String> c1 = Target.consumer(config);
+        KafkaProducer<String, String> producer = transactional(Target.unique("txn-id"))) {
+      c1.subscribe(List.of(input));
+      GroupTest.pollUntil("assigned", () -> c1.assignment().size() == 2, c1);
+      var stale = c1.groupMetadata();
+      try (KafkaConsumer<String, String> c2 = Target.consumer(config)) {
+        c2.subscribe(List.of(input));
+        GroupTest.pollUntil("a new generation", () -> c1.assignment().size() == 1 && c2.assignment().size() == 1, c1, c2);
+        assertTrue(c1.groupMetadata().generationId() > stale.generationId());
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(input, 0, "k", "v"));
+        TopicPartition tp = new TopicPartition(input, 0);
+        // KIP-447: TxnOffsetCommit carries the member and generation; the coordinator checks them
+        KafkaException error =
+            assertThrows(
+                KafkaException.class,
+                () -> {
+                  producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(1)), stale);
+                  producer.commitTransaction();
+                });
+        assertTrue(
+            causedBy(error, org.apache.kafka.clients.consumer.CommitFailedException.class)
+                || causedBy(error, org.apache.kafka.common.errors.IllegalGenerationException.class),
+            "CommitFailedException (ILLEGAL_GENERATION), got " + error);
+        producer.abortTransaction();
+        assertEquals(null, c2.committed(java.util.Set.of(tp)).get(tp), "nothing committed");
+      }
+    }
+  }
+
+  @Test
+  void theCoordinatorAbortsATransactionPastItsTimeout() throws Exception {
+    String topic = Target.unique("txn-timeout");
+    Target.createTopic(topic, 1);
+    Map<String, Object> config =
+        Map.of(
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG, Target.unique("txn-id"),
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000);
+    try (KafkaProducer<String, String> producer = Target.producer(config)) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, 0, "k", "late")).get();
+      TopicPartition tp = new TopicPartition(topic, 0);
+      // Kafka looks for expired transactions every 10 s (transaction.abort.timed.out.transaction.cleanup.interval.ms)
+      try (KafkaConsumer<String, String> reader = reader("read_committed")) {
+        reader.assign(List.of(tp));
+        Target.eventually("the abort marker makes the record stable", () -> reader.endOffsets(List.of(tp)).get(tp) == 2L);
+      }
+      KafkaException error = assertThrows(KafkaException.class, producer::commitTransaction);
+      assertTrue(
+          causedBy(error, ProducerFencedException.class)
+              || causedBy(error, org.apache.kafka.common.errors.InvalidProducerEpochException.class)
+              || causedBy(error, org.apache.kafka.common.errors.InvalidTxnStateException.class),
+          "the timed-out transaction cannot commit, got " + error);
+    }
+    assertEquals(List.of(), readAll(topic, "read_committed"));
+  }
 }
