@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every `*.test.ts` below packages/*/test and tools/*/test (or the paths given) with
+// Runs every `*.test.ts` below packages/*/test, tools/*/test and compat/*/test (or the paths given) with
 // node:test through tsx, resolving the workspace packages to their sources (the `runnel-source`
 // export condition), so tests need no build. test/pack.test.ts checks the built packages.
 import { spawnSync } from 'node:child_process'
@@ -11,7 +11,9 @@ const args = process.argv.slice(2)
 const roots =
   args.length > 0
     ? args
-    : ['packages', 'tools'].flatMap((dir) => readdirSync(join(root, dir)).map((p) => join(dir, p, 'test')))
+    : ['packages', 'tools', 'compat'].flatMap((dir) =>
+        readdirSync(join(root, dir)).map((p) => join(dir, p, 'test')),
+      )
 
 function collect(path, out) {
   let st
