@@ -209,8 +209,8 @@ export const topicConfigDefs: readonly ConfigDef[] = [
     type: ConfigType.INT,
     default: '1',
     brokerSynonym: 'min.insync.replicas',
-    doc: 'One node is the only replica; values above 1 are refused.',
-    validate: (v) => long(1)(v) ?? (Number(v) > 1 ? 'cannot exceed 1 on a single-node broker' : undefined),
+    doc: 'One node is the only replica; any value is accepted and acks=all is answered once the leader has the batch, as a 1-node Kafka 4.4 does.',
+    validate: long(1),
     effective: false,
   },
   {
