@@ -4,16 +4,16 @@
 
 import { createServer, type Server, type Socket } from 'node:net'
 import { type Logger, pino } from 'pino'
-import { AppendNotifier } from './cluster/append-notifier.ts'
 import { loadOrCreateMetaProperties, newClusterId } from './cluster/meta-properties.ts'
+import { Partitions } from './cluster/partitions.ts'
 import { logConfigOf, TopicManager } from './cluster/topics.ts'
 import { type BrokerConfig, type BrokerOptions, resolveBrokerConfig } from './config/broker-config.ts'
 import { GroupCoordinator } from './group/coordinator.ts'
-import type { RequestFaults } from './testing/faults.ts'
 import './handlers/index.ts'
 import { type HttpSidePort, startHttpSidePort } from './http/side-port.ts'
 import { BrokerMetrics } from './metrics.ts'
-import { Connection } from './network/connection.ts'
+import { Connection, type ConnectionDeps } from './network/connection.ts'
+import type { BrokerServices, NodeIdentity } from './services.ts'
 import {
   BufferPool,
   type LogStore,
@@ -21,7 +21,6 @@ import {
   MemoryTopicCatalog,
   openDiskLogStore,
   openDiskTopicCatalog,
-  type PartitionLog,
   type TopicCatalog,
 } from './storage/index.ts'
 import { ProducerStateManager } from './txn/producer-states.ts'
@@ -37,12 +36,37 @@ export interface RunningBroker {
   /** The HTTP side port (/health, /metrics) when enabled. */
   readonly httpPort: number | undefined
   readonly clusterId: string
-  readonly broker: Broker
+  /** The broker's logger (pino), for the process that embeds it. */
+  readonly log: Logger
   /** Flushes every log, closes connections and listeners. Idempotent. */
   close(): Promise<void>
 }
 
-export class Broker {
+/** The broker behind each RunningBroker (and test broker), for this package's own tests. */
+const internals = new WeakMap<object, Broker>()
+
+/**
+ * The broker object behind a running broker or a test broker: for @runnel/broker's own tests,
+ * which look at its state. Not part of the package's public entry points.
+ */
+export function brokerInternals(running: RunningBroker | object): Broker {
+  const broker = internals.get(running)
+  if (!broker) throw new Error('not a broker started by startBroker() or startTestBroker()')
+  return broker
+}
+
+/** Makes `handle` (a wrapper of `running`, such as a test broker) name the same internals. */
+export function shareInternals(running: object, handle: object): void {
+  const broker = internals.get(running)
+  if (broker) internals.set(handle, broker)
+}
+
+/**
+ * The composition root: builds the broker's parts, gives each the narrow services it works with
+ * (src/services.ts), and owns the listener, the connections, the side port and the timers.
+ * Nothing in the broker imports this file to reach another part.
+ */
+export class Broker implements NodeIdentity {
   readonly config: BrokerConfig
   readonly log: Logger
   readonly metrics: BrokerMetrics
@@ -53,9 +77,10 @@ export class Broker {
   readonly producers: ProducerStateManager
   /** Transactional ids and their transactions (kept in __transaction_state). */
   readonly transactions: TransactionCoordinator
-  readonly appends = new AppendNotifier()
-  /** Request faults a test asked for (`@runnel/broker/testing`); undefined in production. */
-  faults: RequestFaults | undefined
+  /** The one way into partitions' records: appends with producer state, reads, waits for appends. */
+  readonly partitions: Partitions
+  /** What request handlers, connections and the side port are given (src/services.ts). */
+  readonly services: BrokerServices
   /** Reused memory for produce requests and the tail cache's batches (storage/buffer-pool.ts). */
   readonly buffers = new BufferPool()
   /** Topics that exist, with ids, partition counts and config overrides (persisted). */
@@ -74,28 +99,89 @@ export class Broker {
   private boundPort = 0
   private closing: Promise<void> | undefined
 
+  private readonly connectionDeps: ConnectionDeps
+
   private constructor(
     config: BrokerConfig,
     log: Logger,
     catalog: TopicCatalog,
     logs: LogStore,
     clusterId: string,
+    /** The coordinators' clock and a test's request faults (BrokerOptions). */
+    { clock, faults }: Pick<BrokerOptions, 'clock' | 'faults'>,
   ) {
     this.config = config
     this.log = log
     this.catalog = catalog
     this.logs = logs
     this.clusterId = clusterId
-    this.topics = new TopicManager(this)
+    this.topics = new TopicManager({
+      config,
+      log,
+      catalog,
+      logs,
+      topicDeleted: (name, partitions) => this.partitions.topicDeleted(name, partitions),
+    })
     this.metrics = new BrokerMetrics({
       partitionOffsets: () => this.topics.partitionOffsets(),
       offlinePartitions: () => this.topics.offlinePartitions(),
       storageStats: () => this.logs.stats(),
       bufferPoolStats: () => this.buffers.stats,
     })
-    this.groups = new GroupCoordinator(this)
-    this.producers = new ProducerStateManager(this, transactionConfig(config.brokerConfigs))
-    this.transactions = new TransactionCoordinator(this)
+    this.producers = new ProducerStateManager(
+      {
+        log,
+        dataDir: config.dataDir,
+        topics: this.topics,
+        // Kafka's transaction.partition.verification: the transaction coordinator's answer.
+        verifier: {
+          verifyPartition: (txnId, pid, epoch, topic, partition) =>
+            this.transactions.verifyPartition(txnId, pid, epoch, topic, partition),
+        },
+      },
+      transactionConfig(config.brokerConfigs),
+    )
+    this.partitions = new Partitions(this.producers)
+    const internalTopics = { log, topics: this.topics, partitions: this.partitions }
+    this.groups = new GroupCoordinator({
+      ...internalTopics,
+      brokerConfigs: config.brokerConfigs,
+      metrics: this.metrics.registry,
+      clock,
+    })
+    const groups = this.groups
+    this.transactions = new TransactionCoordinator({
+      ...internalTopics,
+      brokerConfigs: config.brokerConfigs,
+      producerIdDir: this.producers.dir,
+      markers: this.partitions,
+      // The group side of a transaction's completion: its offsets partition and pending offsets.
+      groups: {
+        ensureReady: () => groups.ensureReady(),
+        offsetsPartitionFor: (groupId) => groups.offsetsTopic.partitionFor(groupId),
+        completeTransaction: (producerId, partitions, commit) =>
+          groups.completeTransaction(producerId, partitions, commit),
+        commitTxnOffsets: (input) => groups.commitTxnOffsets(input),
+      },
+      clock,
+    })
+    this.services = {
+      node: this,
+      config,
+      log,
+      metrics: this.metrics,
+      topics: this.topics,
+      partitions: this.partitions,
+      groups: this.groups,
+      transactions: this.transactions,
+    }
+    this.connectionDeps = {
+      services: this.services,
+      buffers: this.buffers,
+      maxRequestBytes: config.socketRequestMaxBytes,
+      faults,
+      closed: (connection) => this.connectionClosed(connection),
+    }
   }
 
   get nodeId(): number {
@@ -122,7 +208,7 @@ export class Broker {
         logger: log,
         configFor: (topic: string) => logConfigOf(catalog.get(topic)?.configs ?? {}, config.brokerConfigs),
       })
-      broker = new Broker(config, log, catalog, logs, clusterId)
+      broker = new Broker(config, log, catalog, logs, clusterId, options)
       if (!logs.wasCleanShutdown && !created)
         log.warn({ dataDir }, 'previous run did not stop cleanly; logs were recovered')
     } else {
@@ -132,16 +218,16 @@ export class Broker {
         new MemoryTopicCatalog(),
         new MemoryLogStore({ logger: log }),
         newClusterId(),
+        options,
       )
     }
-    broker.faults = options.faults
     await broker.topics.load()
     await broker.groups.start()
     broker.producers.start()
     await broker.transactions.start()
     await broker.listen()
     if (config.httpPort !== undefined)
-      broker.http = await startHttpSidePort(broker, config.httpHost, config.httpPort)
+      broker.http = await startHttpSidePort(broker.services, config.httpHost, config.httpPort)
     broker.retentionTimer = setInterval(() => broker.enforceRetention(), config.retentionCheckIntervalMs)
     broker.retentionTimer.unref()
     // Kafka's log cleaner: log.cleaner.enable (default true), woken every log.cleaner.backoff.ms.
@@ -160,15 +246,17 @@ export class Broker {
       },
       'broker started',
     )
-    return {
+    const running: RunningBroker = {
       host: config.host,
       port: broker.boundPort,
       bootstrap: `${config.host}:${broker.boundPort}`,
       httpPort: broker.http?.port,
       clusterId: broker.clusterId,
-      broker,
+      log,
       close: () => broker.close(),
     }
+    internals.set(running, broker)
+    return running
   }
 
   private listen(): Promise<void> {
@@ -191,23 +279,15 @@ export class Broker {
       socket.destroy()
       return
     }
-    const connection = new Connection(socket, this)
+    const connection = new Connection(socket, this.connectionDeps)
     this.connections.add(connection)
     this.metrics.connections.set(this.connections.size)
   }
 
   /** Called by a connection when its socket closes. */
-  connectionClosed(connection: Connection): void {
+  private connectionClosed(connection: Connection): void {
     this.connections.delete(connection)
     this.metrics.connections.set(this.connections.size)
-  }
-
-  /**
-   * The offset below which every transaction is decided: the first offset of the partition's
-   * earliest open transaction, else the high watermark.
-   */
-  lastStableOffset(log: PartitionLog): number {
-    return this.producers.lastStableOffset(log)
   }
 
   enforceRetention(now = Date.now()): void {
@@ -227,7 +307,9 @@ export class Broker {
       const run = async () => {
         try {
           for (;;) {
-            const result = await this.logs.clean({ stableOffset: (log) => this.lastStableOffset(log) })
+            const result = await this.logs.clean({
+              stableOffset: (log) => this.partitions.lastStableOffset(log),
+            })
             if (result.kind !== 'cleaned') break
           }
         } catch (err) {
@@ -254,7 +336,7 @@ export class Broker {
     )
     for (const c of this.connections) c.close()
     await listenerClosed
-    this.appends.wakeAll()
+    this.partitions.wakeAll()
     await this.http?.close()
     await this.transactions.stop()
     await this.groups.stop()

@@ -15,11 +15,12 @@
 // Owner: the coordinator that made it. PartitionLog.append is synchronous and append() does not
 // await before it when the topic exists, so one owner's writes land in the order it made them.
 import { iterateBatches, type RecordBatch, readBatch } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { Logger } from 'pino'
 import { partitionForGroup } from '../group/records.ts'
 import type { PartitionLog } from '../storage/index.ts'
 import type { ProducedAppend } from '../txn/producer-states.ts'
-import type { TopicState } from './topics.ts'
+import type { Partitions } from './partitions.ts'
+import type { TopicManager, TopicState } from './topics.ts'
 
 /** How much a replay reads from a partition at a time. */
 const REPLAY_READ_BYTES = 4 * 1024 * 1024
@@ -34,8 +35,15 @@ export interface InternalTopicSpec {
 export interface InternalAppendOptions {
   /** false: answer once the OS has the batch; a flush starts, and the next durable write covers it. */
   readonly durable?: boolean
-  /** Appends through this instead of straight to the log (the producer state's checks). */
-  readonly appendTo?: (log: PartitionLog, batch: Buffer) => ProducedAppend
+  /** A transactional batch of the coordinator's (TxnOffsetCommit): checked against the producer state. */
+  readonly coordinatorBatch?: boolean
+}
+
+/** What an internal topic works with. */
+export interface InternalTopicDeps {
+  readonly log: Logger
+  readonly topics: Pick<TopicManager, 'get' | 'create'>
+  readonly partitions: Pick<Partitions, 'appendInternal' | 'appendCoordinatorBatch'>
 }
 
 export type InternalAppend =
@@ -48,20 +56,20 @@ export type InternalAppend =
 
 export class InternalTopic {
   readonly name: string
-  private readonly broker: Broker
+  private readonly deps: InternalTopicDeps
   private readonly spec: InternalTopicSpec
   /** The CreateTopics under way, shared by every ensure() that comes while it runs. */
   private creating: Promise<TopicState | undefined> | undefined
 
-  constructor(broker: Broker, spec: InternalTopicSpec) {
-    this.broker = broker
+  constructor(deps: InternalTopicDeps, spec: InternalTopicSpec) {
+    this.deps = deps
     this.spec = spec
     this.name = spec.name
   }
 
   /** The topic, if it exists yet. */
   get topic(): TopicState | undefined {
-    return this.broker.topics.get(this.name)
+    return this.deps.topics.get(this.name)
   }
 
   /** The partition count that places keys: the existing topic's, else the one it will have. */
@@ -80,7 +88,7 @@ export class InternalTopic {
   ensure(): Promise<TopicState | undefined> {
     const existing = this.topic
     if (existing) return Promise.resolve(existing)
-    this.creating ??= this.broker.topics
+    this.creating ??= this.deps.topics
       .create({
         name: this.name,
         numPartitions: this.spec.partitions,
@@ -92,7 +100,7 @@ export class InternalTopic {
         if (result.ok) return result.value
         // Someone else (a client's CreateTopics) may have won the race.
         const topic = this.topic
-        if (!topic) this.broker.log.error({ error: result.errorMessage }, `cannot create ${this.name}`)
+        if (!topic) this.deps.log.error({ error: result.errorMessage }, `cannot create ${this.name}`)
         return topic
       })
     return this.creating
@@ -109,21 +117,22 @@ export class InternalTopic {
     const partition = partitionForGroup(key, topic.partitions.length)
     const log: PartitionLog | undefined = topic.partitions[partition]
     if (!log) return { kind: 'unavailable' }
-    const result = options.appendTo ? options.appendTo(log, batch) : log.append(batch)
+    const result: ProducedAppend = options.coordinatorBatch
+      ? this.deps.partitions.appendCoordinatorBatch(log, batch)
+      : this.deps.partitions.appendInternal(log, batch)
     if (result.kind === 'storageError' || result.kind === 'requestFailed') {
-      this.broker.log.error({ err: result.error, partition }, `${this.name} append failed`)
+      this.deps.log.error({ err: result.error, partition }, `${this.name} append failed`)
       return { kind: 'storageError' }
     }
     if (result.kind !== 'appended') return result
-    this.broker.appends.notify(this.name, partition)
     if (options.durable === false) {
-      log.flush().catch((err) => this.broker.log.error({ err, partition }, `${this.name} flush failed`))
+      log.flush().catch((err) => this.deps.log.error({ err, partition }, `${this.name} flush failed`))
       return { kind: 'written', partition }
     }
     try {
       await log.flush()
     } catch (err) {
-      this.broker.log.error({ err, partition }, `${this.name} flush failed`)
+      this.deps.log.error({ err, partition }, `${this.name} flush failed`)
       return { kind: 'storageError' }
     }
     return { kind: 'written', partition }

@@ -7,9 +7,17 @@
 // writes; reads (Produce, Fetch, Metadata) see the in-memory maps.
 import { randomUUID } from 'node:crypto'
 import { ErrorCode } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { Logger } from 'pino'
+import type { BrokerConfig } from '../config/broker-config.ts'
 import { effectiveTopicConfig, validateTopicConfig } from '../config/topic-configs.ts'
-import { type LogConfig, logConfigFromTopicConfigs, type PartitionLog } from '../storage/index.ts'
+import { SerialQueue } from '../serial-queue.ts'
+import {
+  type LogConfig,
+  type LogStore,
+  logConfigFromTopicConfigs,
+  type PartitionLog,
+  type TopicCatalog,
+} from '../storage/index.ts'
 import { INTERNAL_TOPICS, validateTopicName } from './topic-names.ts'
 
 export interface TopicState {
@@ -60,32 +68,40 @@ export function logConfigOf(
   return parsed.config
 }
 
+/** What the topic manager works with: the catalog, the logs and the broker's settings. */
+export interface TopicManagerDeps {
+  readonly config: Pick<BrokerConfig, 'brokerConfigs' | 'numPartitions' | 'nodeId'>
+  readonly log: Logger
+  readonly catalog: TopicCatalog
+  readonly logs: LogStore
+  /** Called once a topic's partitions are gone, so that fetches parked on them end. */
+  topicDeleted(name: string, partitions: number): void
+}
+
 export class TopicManager {
-  private readonly broker: Broker
+  private readonly deps: TopicManagerDeps
   /** Owner: this manager. */
   private readonly byName = new Map<string, TopicState>()
   private readonly byTopicId = new Map<string, TopicState>()
-  private queue: Promise<unknown> = Promise.resolve()
+  /** Catalog mutations (create, delete, configs, partitions), one at a time in arrival order. */
+  private readonly mutations = new SerialQueue()
 
-  constructor(broker: Broker) {
-    this.broker = broker
+  constructor(deps: TopicManagerDeps) {
+    this.deps = deps
   }
 
-  /** Runs mutations one at a time, in arrival order. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work)
-    this.queue = run.catch(() => undefined)
-    return run
+    return this.mutations.run(work)
   }
 
   /** Loads the catalog and opens every partition log (at start). */
   async load(): Promise<void> {
-    for (const entry of this.broker.catalog.list()) {
+    for (const entry of this.deps.catalog.list()) {
       const config = effectiveTopicConfig(entry.configs, this.brokerDefaults())
       const logConfig = this.logConfig(config)
       const partitions: PartitionLog[] = []
       for (let p = 0; p < entry.partitions; p++) {
-        partitions.push(await this.broker.logs.createPartition(entry.name, p, logConfig))
+        partitions.push(await this.deps.logs.createPartition(entry.name, p, logConfig))
       }
       this.add({
         name: entry.name,
@@ -109,7 +125,7 @@ export class TopicManager {
   }
 
   brokerDefaults(): Record<string, string> {
-    return { ...this.broker.config.brokerConfigs }
+    return { ...this.deps.config.brokerConfigs }
   }
 
   list(): TopicState[] {
@@ -198,7 +214,7 @@ export class TopicManager {
         if (problem) return problem
         numPartitions = assignments.length
       }
-      if (numPartitions === -1) numPartitions = this.broker.config.numPartitions
+      if (numPartitions === -1) numPartitions = this.deps.config.numPartitions
       if (!Number.isInteger(numPartitions) || numPartitions < 1) {
         return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.')
       }
@@ -225,7 +241,7 @@ export class TopicManager {
         }
         return { ok: true, value: preview }
       }
-      const created = await this.broker.catalog.create({
+      const created = await this.deps.catalog.create({
         name: spec.name,
         partitions: numPartitions,
         configs: configs.value,
@@ -243,10 +259,10 @@ export class TopicManager {
       }
       const logConfig = this.logConfig(config)
       for (let p = 0; p < numPartitions; p++) {
-        topic.partitions.push(await this.broker.logs.createPartition(topic.name, p, logConfig))
+        topic.partitions.push(await this.deps.logs.createPartition(topic.name, p, logConfig))
       }
       this.add(topic)
-      this.broker.log.info(
+      this.deps.log.info(
         { topic: topic.name, partitions: numPartitions, configs: topic.overrides },
         'topic created',
       )
@@ -267,10 +283,10 @@ export class TopicManager {
           'Partitions in the assignment must be consecutive from 0.',
         )
       }
-      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.broker.nodeId) {
+      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.deps.config.nodeId) {
         return fail(
           ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-          `Replica assignment ${JSON.stringify(a.brokerIds)} for partition ${a.partitionIndex} must be [${this.broker.nodeId}]: this broker is the only node.`,
+          `Replica assignment ${JSON.stringify(a.brokerIds)} for partition ${a.partitionIndex} must be [${this.deps.config.nodeId}]: this broker is the only node.`,
         )
       }
     }
@@ -283,11 +299,11 @@ export class TopicManager {
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`)
       this.byName.delete(name)
       this.byTopicId.delete(topic.topicId)
-      await this.broker.catalog.delete(name)
-      await this.broker.logs.deletePartitions(name)
+      await this.deps.catalog.delete(name)
+      await this.deps.logs.deletePartitions(name)
       // Fetches parked on this topic must learn it is gone.
-      for (let p = 0; p < topic.partitions.length; p++) this.broker.appends.notify(name, p)
-      this.broker.log.info({ topic: name }, 'topic deleted')
+      this.deps.topicDeleted(name, topic.partitions.length)
+      this.deps.log.info({ topic: name }, 'topic deleted')
       return { ok: true, value: topic }
     })
   }
@@ -325,12 +341,12 @@ export class TopicManager {
         if (problem) return problem
       }
       if (validateOnly) return { ok: true, value: topic }
-      await this.broker.catalog.setPartitionCount(name, count)
+      await this.deps.catalog.setPartitionCount(name, count)
       const logConfig = this.logConfig(topic.config)
       for (let p = current; p < count; p++) {
-        topic.partitions.push(await this.broker.logs.createPartition(name, p, logConfig))
+        topic.partitions.push(await this.deps.logs.createPartition(name, p, logConfig))
       }
-      this.broker.log.info({ topic: name, from: current, to: count }, 'partitions added')
+      this.deps.log.info({ topic: name, from: current, to: count }, 'partitions added')
       return { ok: true, value: topic }
     })
   }
@@ -357,16 +373,16 @@ export class TopicManager {
       if (!checked.ok) return checked
       if (validateOnly) return { ok: true, value: topic }
       const config = effectiveTopicConfig(checked.value, this.brokerDefaults())
-      await this.broker.catalog.setConfigs(name, checked.value)
+      await this.deps.catalog.setConfigs(name, checked.value)
       topic.overrides = checked.value
       topic.config = config
-      this.broker.logs.updateConfig(name, this.logConfig(config))
-      this.broker.log.info({ topic: name, configs: checked.value }, 'topic configs changed')
+      this.deps.logs.updateConfig(name, this.logConfig(config))
+      this.deps.log.info({ topic: name, configs: checked.value }, 'topic configs changed')
       return { ok: true, value: topic }
     })
   }
 
   enforceRetention(now: number): void {
-    this.broker.logs.enforceRetention(now)
+    this.deps.logs.enforceRetention(now)
   }
 }

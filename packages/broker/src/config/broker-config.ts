@@ -1,5 +1,6 @@
 // Broker settings: what `startBroker()` and `runnel broker` accept, with Kafka's defaults.
 
+import type { Clock } from '../group/clock.ts'
 import type { RequestFaults } from '../testing/faults.ts'
 
 export interface BrokerOptions {
@@ -38,6 +39,12 @@ export interface BrokerOptions {
    * and topic. Never set in production.
    */
   faults?: RequestFaults
+  /**
+   * The clock of the group and transaction coordinators (session and rebalance timeouts,
+   * transaction.timeout.ms, offset and transactional id expiry). Default: the process clock.
+   * Tests pass a manual one (`@runnel/broker/testing`'s ManualClock) to make time pass at once.
+   */
+  clock?: Clock
   /** pino level. Default 'info'. */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }

@@ -15,7 +15,9 @@
 // pending offsets change only on its owner (or during the replay at start).
 import { randomUUID } from 'node:crypto'
 import { ErrorCode, type RecordInput } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { Registry } from 'prom-client'
+import type { InternalTopicDeps } from '../cluster/internal-topic.ts'
+import { SerialQueue } from '../serial-queue.ts'
 import {
   ClassicGroup,
   type GroupEnv,
@@ -43,7 +45,6 @@ import {
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
 } from './records.ts'
-import { SerialQueue } from './serial-queue.ts'
 
 interface GroupOwner {
   readonly group: ClassicGroup
@@ -166,10 +167,19 @@ function isUnused(group: ClassicGroup): boolean {
 /** JoinGroup, SyncGroup, Heartbeat and LeaveGroup need a non-empty group id; the offset APIs do not. */
 const isValidGroupId = (groupId: string, allowEmpty: boolean): boolean => allowEmpty || groupId !== ''
 
+/** What the group coordinator works with. */
+export interface GroupCoordinatorDeps extends InternalTopicDeps {
+  readonly brokerConfigs: Readonly<Record<string, string>>
+  /** Where the consumer-lag gauges register. */
+  readonly metrics: Registry
+  /** Group timers and timestamps (an injected clock in tests). */
+  readonly clock?: Clock
+}
+
 export class GroupCoordinator {
   readonly config: CoordinatorConfig
   readonly offsetsTopic: OffsetsTopic
-  private readonly broker: Broker
+  private readonly deps: GroupCoordinatorDeps
   private readonly clock: Clock
   /** Owner: this coordinator. */
   private readonly owners = new Map<string, GroupOwner>()
@@ -178,12 +188,12 @@ export class GroupCoordinator {
   private expiryTimer: NodeJS.Timeout | undefined
   private stopped = false
 
-  constructor(broker: Broker, clock: Clock = systemClock()) {
-    this.broker = broker
-    this.clock = clock
-    this.config = coordinatorConfig(broker.config.brokerConfigs)
-    this.offsetsTopic = new OffsetsTopic(broker, this.config)
-    registerLagMetrics(broker.metrics.registry, () => this.committedOffsets())
+  constructor(deps: GroupCoordinatorDeps) {
+    this.deps = deps
+    this.clock = deps.clock ?? systemClock()
+    this.config = coordinatorConfig(deps.brokerConfigs)
+    this.offsetsTopic = new OffsetsTopic(deps, this.config)
+    registerLagMetrics(deps.metrics, () => this.committedOffsets())
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -209,7 +219,7 @@ export class GroupCoordinator {
     this.expiryTimer = setInterval(() => void this.expireOffsets(), this.config.retentionCheckIntervalMs)
     this.expiryTimer.unref()
     if (this.offsetsTopic.topic) {
-      this.broker.log.info(
+      this.deps.log.info(
         { groups: this.owners.size, ms: Math.round(performance.now() - started) },
         `groups loaded from ${OFFSETS_TOPIC}`,
       )
@@ -288,13 +298,13 @@ export class GroupCoordinator {
         }
       } catch (err) {
         skipped++
-        this.broker.log.warn(
+        this.deps.log.warn(
           { err, partition: record.partition, offset: record.offset },
           `skipping a ${OFFSETS_TOPIC} record that does not decode`,
         )
       }
     })
-    if (skipped > 0) this.broker.log.warn({ skipped }, `${OFFSETS_TOPIC} had records that do not decode`)
+    if (skipped > 0) this.deps.log.warn({ skipped }, `${OFFSETS_TOPIC} had records that do not decode`)
     return { groups, offsets }
   }
 
@@ -307,14 +317,14 @@ export class GroupCoordinator {
     const env: GroupEnv = {
       clock: this.clock,
       config: { initialRebalanceDelayMs: this.config.initialRebalanceDelayMs, maxSize: this.config.maxSize },
-      log: this.broker.log,
+      log: this.deps.log,
       newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
       storeGroup: (group, assignment) => this.storeGroup(group, assignment),
       runSerially: (task) => {
         if (this.stopped) return
         queue
           .run(task)
-          .catch((err) => this.broker.log.error({ err, group: groupId }, 'group timer task failed'))
+          .catch((err) => this.deps.log.error({ err, group: groupId }, 'group timer task failed'))
       },
     }
     const owner = { group: new ClassicGroup(groupId, env), queue }
@@ -514,7 +524,7 @@ export class GroupCoordinator {
     valid: { topic: string; target: CommitTarget }[]
   } {
     const targets = topics.map((t) => {
-      const topic = this.broker.topics.get(t.name)
+      const topic = this.deps.topics.get(t.name)
       return {
         name: t.name,
         partitions: t.partitions.map(
@@ -682,7 +692,7 @@ export class GroupCoordinator {
       const out: TopicPartitionErrors[] = []
       const deletions: { topic: string; partition: number }[] = []
       for (const t of topics) {
-        const exists = this.broker.topics.get(t.name)
+        const exists = this.deps.topics.get(t.name)
         const subscribed = !group.is(GroupState.Empty) && group.isSubscribedToTopic(t.name)
         out.push({
           name: t.name,
@@ -766,7 +776,7 @@ export class GroupCoordinator {
       const error = await this.writeGroupTombstones(group, [...group.offsets.entries()])
       if (error !== ErrorCode.NONE) return error
       group.markDead()
-      this.broker.log.info({ group: groupId }, 'group deleted')
+      this.deps.log.info({ group: groupId }, 'group deleted')
       return ErrorCode.NONE
     })
   }
@@ -807,11 +817,11 @@ export class GroupCoordinator {
           group.markDead()
           groupsRemoved++
         }
-      }).catch((err) => this.broker.log.error({ err, group: owner.group.groupId }, 'offset expiry failed')),
+      }).catch((err) => this.deps.log.error({ err, group: owner.group.groupId }, 'offset expiry failed')),
     )
     await Promise.all(work)
     if (offsetsRemoved + groupsRemoved > 0) {
-      this.broker.log.info(
+      this.deps.log.info(
         { offsets: offsetsRemoved, groups: groupsRemoved },
         'expired offsets and empty groups removed',
       )
@@ -832,7 +842,7 @@ export class GroupCoordinator {
     for (const { group } of this.owners.values()) {
       if (group.is(GroupState.Dead)) continue
       for (const { topic, partition, committed } of group.offsets.entries()) {
-        const log = this.broker.topics.get(topic)?.partitions[partition]
+        const log = this.deps.topics.get(topic)?.partitions[partition]
         yield {
           group: group.groupId,
           topic,

@@ -9,8 +9,7 @@
 // Owner: the GroupCoordinator. Appends for one group come from that group's serial owner, and
 // PartitionLog.append is synchronous, so a group's records land in the order it wrote them.
 import { buildBatch, ErrorCode, type RecordInput, readControlRecord } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
-import { InternalTopic } from '../cluster/internal-topic.ts'
+import { InternalTopic, type InternalTopicDeps } from '../cluster/internal-topic.ts'
 import type { TopicState } from '../cluster/topics.ts'
 import type { CoordinatorConfig } from './coordinator-config.ts'
 
@@ -38,12 +37,10 @@ export type ReplayEvent =
     }
 
 export class OffsetsTopic {
-  private readonly broker: Broker
   private readonly internal: InternalTopic
 
-  constructor(broker: Broker, config: CoordinatorConfig) {
-    this.broker = broker
-    this.internal = new InternalTopic(broker, {
+  constructor(deps: InternalTopicDeps, config: CoordinatorConfig) {
+    this.internal = new InternalTopic(deps, {
       name: OFFSETS_TOPIC,
       partitions: config.offsetsTopicPartitions,
       configs: {
@@ -100,7 +97,7 @@ export class OffsetsTopic {
         })
       : buildBatch({ records })
     const written = await this.internal.append(groupId, batch, {
-      appendTo: txn ? (log, b) => this.broker.producers.appendCoordinatorBatch(log, b) : undefined,
+      coordinatorBatch: txn !== undefined,
     })
     switch (written.kind) {
       case 'written':

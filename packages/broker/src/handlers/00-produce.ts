@@ -76,10 +76,11 @@ export const produce = registerHandler({
   name: 'Produce',
   minVersion: 0,
   maxVersion: 11,
+  uses: ['log', 'metrics', 'topics', 'partitions'],
   // Every append happens before the first await (the acks=all fsync).
   pipelined: true,
   async handle(request, ctx) {
-    const { broker, header } = ctx
+    const { header } = ctx
     const acks = request.acks
     const validAcks = acks === 0 || acks === 1 || acks === -1
     const touched = new Set<PartitionLog>()
@@ -88,7 +89,7 @@ export const produce = registerHandler({
     for (const topicData of request.topicData) {
       // Absent only from v13+ (topics by id), which is not advertised.
       const name = topicData.name ?? ''
-      const topic: TopicState | undefined = broker.topics.get(name)
+      const topic: TopicState | undefined = ctx.topics.get(name)
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = []
       responses.push({ name, partitionResponses })
       let topicError: [number, string] | undefined
@@ -179,7 +180,7 @@ export const produce = registerHandler({
           stampLogAppendTime(batch, logAppendTime)
         }
         // Batches with a producer id go through the partition's producer state (txn/producer-states.ts).
-        const appended = broker.producers.appendProduced(log, batch, request.transactionalId ?? null)
+        const appended = ctx.partitions.appendProduced(log, batch, request.transactionalId ?? null)
         if (appended.kind === 'refused') {
           partitionResponses.push(partitionError(p.index, appended.errorCode, appended.message))
           continue
@@ -190,9 +191,8 @@ export const produce = registerHandler({
         }
         touched.add(log) // a duplicate is answered once its original is on disk too (acks=all)
         if (appended.kind === 'appended') {
-          broker.metrics.bytesIn.inc({ topic: name }, batch.length)
-          broker.metrics.messagesIn.inc({ topic: name }, batchRecordCount(batch))
-          broker.appends.notify(name, p.index)
+          ctx.metrics.bytesIn.inc({ topic: name }, batch.length)
+          ctx.metrics.messagesIn.inc({ topic: name }, batchRecordCount(batch))
         }
         partitionResponses.push({
           index: p.index,
@@ -210,7 +210,7 @@ export const produce = registerHandler({
       const flushed = await Promise.all([...touched].map((log) => log.flush())).then(
         () => ({ ok: true as const, errorMessage: null }),
         (err: unknown) => {
-          broker.log.error({ err }, 'fsync failed; acks=all produce answered KAFKA_STORAGE_ERROR')
+          ctx.log.error({ err }, 'fsync failed; acks=all produce answered KAFKA_STORAGE_ERROR')
           return {
             ok: false as const,
             errorMessage: `The log could not be synced to disk: ${(err as Error).message}`,

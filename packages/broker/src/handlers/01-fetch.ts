@@ -28,20 +28,17 @@
 //   v9 current leader epoch; v11 rack and preferred replica; v12 flexible; v13 topic ids
 //   instead of names; v15 replica state; v16 node endpoints; v17 directory id (broker only).
 import {
-  batchBaseOffset,
   batchLastOffsetDelta,
   ErrorCode,
   type FetchResponse,
-  type FetchResponseAbortedTransaction,
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
   iterateBatches,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
 import { AppendNotifier } from '../cluster/append-notifier.ts'
 import type { TopicState } from '../cluster/topics.ts'
-import type { Lease, PartitionLog } from '../storage/index.ts'
-import { registerHandler } from './registry.ts'
+import type { BrokerMetrics } from '../metrics.ts'
+import { type RequestContext, registerHandler } from './registry.ts'
 import { storageFailureCode } from './storage-failures.ts'
 
 const READ_COMMITTED = 1
@@ -64,8 +61,9 @@ export const fetch = registerHandler({
   name: 'Fetch',
   minVersion: 2,
   maxVersion: 17,
+  uses: ['metrics', 'topics', 'partitions'],
   async handle(request, ctx) {
-    const { broker, header } = ctx
+    const { header } = ctx
     const version = header.apiVersion
     const byId = version >= 13
 
@@ -80,7 +78,7 @@ export const fetch = registerHandler({
 
     const wanted: Wanted[] = []
     for (const t of request.topics) {
-      const topic = byId ? broker.topics.byId(t.topicId ?? ZERO_UUID) : broker.topics.get(t.topic ?? '')
+      const topic = byId ? ctx.topics.byId(t.topicId ?? ZERO_UUID) : ctx.topics.get(t.topic ?? '')
       for (const p of t.partitions) {
         wanted.push({
           topic,
@@ -97,16 +95,16 @@ export const fetch = registerHandler({
     const minBytes = request.minBytes
     const deadline = Date.now() + request.maxWaitMs
 
-    let result = readAll(broker, wanted, maxBytes, readCommitted, byId, ctx.lease)
+    let result = readAll(ctx, wanted, maxBytes, readCommitted, byId)
     while (result.bytes < minBytes && !result.hasError && !ctx.signal.aborted) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) break
       const keys = wanted.map((w) => AppendNotifier.key(w.topic?.name ?? w.name, w.partition))
-      const woken = await broker.appends.wait(keys, remaining, ctx.signal)
+      const woken = await ctx.partitions.waitForAppend(keys, remaining, ctx.signal)
       if (ctx.signal.aborted) break
       // The previous read is dropped unsent: let go of the pooled memory it held.
       ctx.lease.release()
-      result = readAll(broker, wanted, maxBytes, readCommitted, byId, ctx.lease)
+      result = readAll(ctx, wanted, maxBytes, readCommitted, byId)
       if (!woken) break
     }
     const response: FetchResponse = {
@@ -120,12 +118,11 @@ export const fetch = registerHandler({
 })
 
 function readAll(
-  broker: Broker,
+  ctx: RequestContext<'metrics' | 'partitions'>,
   wanted: Wanted[],
   maxBytes: number,
   readCommitted: boolean,
   byId: boolean,
-  lease: Lease,
 ): { responses: FetchResponseFetchableTopicResponse[]; bytes: number; hasError: boolean } {
   const responses: FetchResponseFetchableTopicResponse[] = []
   const byTopic = new Map<string, FetchResponseFetchableTopicResponse>()
@@ -157,61 +154,51 @@ function readAll(
       hasError = true
       continue
     }
-    const highWatermark = log.highWatermark
-    const lastStableOffset = broker.lastStableOffset(log)
-    part.highWatermark = BigInt(highWatermark)
-    part.lastStableOffset = BigInt(lastStableOffset)
-    part.logStartOffset = BigInt(log.logStartOffset)
     const budget = Math.min(w.partitionMaxBytes, maxBytes - bytes)
-    if (budget <= 0 && bytes > 0) continue
-    const read = log.read(w.fetchOffset, Math.max(budget, 0), {
-      lease,
+    if (budget <= 0 && bytes > 0) {
+      // The response is full: this partition gets its offsets and no records.
+      const offsets = ctx.partitions.offsetsOf(log)
+      part.highWatermark = BigInt(offsets.highWatermark)
+      part.lastStableOffset = BigInt(offsets.lastStableOffset)
+      part.logStartOffset = BigInt(offsets.logStartOffset)
+      continue
+    }
+    const read = ctx.partitions.read(log, w.fetchOffset, Math.max(budget, 0), {
+      lease: ctx.lease,
       minOneBatch: bytes === 0,
-      upToOffset: readCommitted ? lastStableOffset : highWatermark,
+      readCommitted,
     })
-    if (read.kind !== 'ok') {
+    const result = read.result
+    if (result.kind !== 'ok') {
       part.errorCode =
-        read.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : storageFailureCode(read)[0]
+        result.kind === 'offsetOutOfRange' ? ErrorCode.OFFSET_OUT_OF_RANGE : storageFailureCode(result)[0]
       // Kafka answers a partition error with no offsets (-1): the client asks ListOffsets.
-      part.highWatermark = -1n
-      part.lastStableOffset = -1n
-      part.logStartOffset = -1n
       hasError = true
       continue
     }
-    if (read.sizeInBytes > 0) {
-      part.records = read.batches
-      if (readCommitted) part.abortedTransactions = abortedIn(broker, log, w.fetchOffset, read.batches)
-      bytes += read.sizeInBytes
-      countOut(broker, w.topic!.name, read.batches, read.sizeInBytes)
+    part.highWatermark = BigInt(read.highWatermark)
+    part.lastStableOffset = BigInt(read.lastStableOffset)
+    part.logStartOffset = BigInt(read.logStartOffset)
+    if (result.sizeInBytes > 0) {
+      part.records = result.batches
+      if (readCommitted) {
+        part.abortedTransactions = read.abortedTransactions.map((t) => ({
+          producerId: t.producerId,
+          firstOffset: BigInt(t.firstOffset),
+        }))
+      }
+      bytes += result.sizeInBytes
+      countOut(ctx.metrics, w.topic!.name, result.batches, result.sizeInBytes)
     }
   }
   return { responses, bytes, hasError }
 }
 
-/** Kafka's collectAbortedTransactions for the returned range [fetchOffset, last batch's end). */
-function abortedIn(
-  broker: Broker,
-  log: PartitionLog,
-  fetchOffset: number,
-  batches: readonly Buffer[],
-): FetchResponseAbortedTransaction[] {
-  if (!broker.producers.hasAbortedTransactions(log)) return []
-  const last = batches[batches.length - 1]
-  let end = fetchOffset
-  for (const at of iterateBatches(last)) {
-    end = Number(batchBaseOffset(last, at.pos)) + batchLastOffsetDelta(last, at.pos) + 1
-  }
-  return broker.producers
-    .abortedTransactions(log, fetchOffset, end)
-    .map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }))
-}
-
-function countOut(broker: Broker, topic: string, batches: readonly Buffer[], size: number): void {
+function countOut(metrics: BrokerMetrics, topic: string, batches: readonly Buffer[], size: number): void {
   let records = 0
   for (const b of batches) {
     for (const at of iterateBatches(b)) records += batchLastOffsetDelta(b, at.pos) + 1
   }
-  broker.metrics.bytesOut.inc({ topic }, size)
-  broker.metrics.messagesOut.inc({ topic }, records)
+  metrics.bytesOut.inc({ topic }, size)
+  metrics.messagesOut.inc({ topic }, records)
 }

@@ -26,7 +26,7 @@ import {
   type ListOffsetsResponseListOffsetsTopicResponse,
   readBatch,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { Partitions } from '../cluster/partitions.ts'
 import type { PartitionLog, RequestFailure, StorageFailure } from '../storage/index.ts'
 import { registerHandler } from './registry.ts'
 import { isStorageFailure, storageFailureCode } from './storage-failures.ts'
@@ -51,11 +51,12 @@ export const listOffsets = registerHandler({
   name: 'ListOffsets',
   minVersion: 1,
   maxVersion: 11,
+  uses: ['topics', 'partitions'],
   handle(request, ctx) {
     const version = ctx.header.apiVersion
     const readCommitted = (request.isolationLevel ?? 0) === READ_COMMITTED
     const topics: ListOffsetsResponseListOffsetsTopicResponse[] = request.topics.map((t) => {
-      const topic = ctx.broker.topics.get(t.name)
+      const topic = ctx.topics.get(t.name)
       const seen = new Set<number>()
       return {
         name: t.name,
@@ -77,7 +78,7 @@ export const listOffsets = registerHandler({
             (SINCE_VERSION.get(p.timestamp) ?? Number.POSITIVE_INFINITY) > version
           )
             return answer(ErrorCode.UNSUPPORTED_VERSION)
-          const found = lookup(ctx.broker, log, p.timestamp, readCommitted)
+          const found = lookup(ctx.partitions, log, p.timestamp, readCommitted)
           if ('failure' in found) return answer(storageFailureCode(found.failure)[0])
           return answer(ErrorCode.NONE, BigInt(found.timestamp), BigInt(found.offset))
         }),
@@ -90,7 +91,7 @@ export const listOffsets = registerHandler({
 const NOT_FOUND = { offset: -1, timestamp: -1 }
 
 function lookup(
-  broker: Broker,
+  partitions: Partitions,
   log: PartitionLog,
   target: bigint,
   readCommitted: boolean,
@@ -98,7 +99,7 @@ function lookup(
   if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 }
   if (target === LATEST_TIERED || target === EARLIEST_PENDING_UPLOAD) return NOT_FOUND
   if (target === LATEST) {
-    return { offset: readCommitted ? broker.lastStableOffset(log) : log.highWatermark, timestamp: -1 }
+    return { offset: readCommitted ? partitions.lastStableOffset(log) : log.highWatermark, timestamp: -1 }
   }
   if (target === MAX_TIMESTAMP) {
     const found = log.maxTimestamp()

@@ -30,13 +30,14 @@ export const metadata = registerHandler({
   name: 'Metadata',
   minVersion: 0,
   maxVersion: 12,
+  uses: ['node', 'config', 'topics'],
   async handle(request, ctx) {
-    const { broker, header } = ctx
+    const { node: self, header } = ctx
     const version = header.apiVersion
-    const node = broker.nodeId
+    const node = self.nodeId
     const includeOps = request.includeTopicAuthorizedOperations === true
     const describe = (
-      topic: ReturnType<typeof broker.topics.get> & object,
+      topic: ReturnType<typeof ctx.topics.get> & object,
     ): MetadataResponseMetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: topic.name,
@@ -61,26 +62,26 @@ export const metadata = registerHandler({
     const all = request.topics === null || (version === 0 && request.topics.length === 0)
     const topics: MetadataResponseMetadataResponseTopic[] = []
     if (all) {
-      for (const t of broker.topics.list()) topics.push(describe(t))
+      for (const t of ctx.topics.list()) topics.push(describe(t))
     } else {
       const allowAutoCreate = version < 4 || request.allowAutoTopicCreation !== false
       for (const requested of request.topics ?? []) {
         if (requested.name == null || requested.name === '') {
-          const byId = requested.topicId ? broker.topics.byId(requested.topicId) : undefined
+          const byId = requested.topicId ? ctx.topics.byId(requested.topicId) : undefined
           topics.push(
             byId ? describe(byId) : failed(null, requested.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID),
           )
           continue
         }
         const name = requested.name
-        let topic = broker.topics.get(name)
+        let topic = ctx.topics.get(name)
         if (!topic) {
           if (validateTopicName(name) !== undefined) {
             topics.push(failed(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION))
             continue
           }
-          if (allowAutoCreate && broker.config.autoCreateTopics) {
-            topic = await broker.topics.autoCreate(name)
+          if (allowAutoCreate && ctx.config.autoCreateTopics) {
+            topic = await ctx.topics.autoCreate(name)
           }
         }
         topics.push(topic ? describe(topic) : failed(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
@@ -88,8 +89,8 @@ export const metadata = registerHandler({
     }
     const response: MetadataResponse = {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: node, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
-      clusterId: broker.clusterId,
+      brokers: [{ nodeId: node, host: self.advertisedHost, port: self.advertisedPort, rack: null }],
+      clusterId: self.clusterId,
       controllerId: node,
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,

@@ -29,9 +29,10 @@ export const offsetCommit = registerHandler({
   name: 'OffsetCommit',
   minVersion: 2,
   maxVersion: 9,
+  uses: ['groups'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
-    const topics = await ctx.broker.groups.commitOffsets({
+    const topics = await ctx.groups.commitOffsets({
       groupId: request.groupId,
       generationId: request.generationIdOrMemberEpoch ?? -1,
       memberId: request.memberId ?? '',

@@ -21,9 +21,10 @@ export const offsetFetch = registerHandler({
   name: 'OffsetFetch',
   minVersion: 1,
   maxVersion: 9,
+  uses: ['groups'],
   handle(request, ctx) {
     const version = ctx.header.apiVersion
-    const groups = ctx.broker.groups
+    const groups = ctx.groups
     const requireStable = version >= 7 && request.requireStable === true
     if (version >= 8) {
       const response: OffsetFetchResponse = {

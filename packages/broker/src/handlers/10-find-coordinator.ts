@@ -27,9 +27,8 @@ const KEY_TYPE_TRANSACTION = 1
 async function locate(
   key: string,
   keyType: number,
-  ctx: RequestContext,
+  ctx: RequestContext<'node' | 'groups'>,
 ): Promise<FindCoordinatorResponseCoordinator> {
-  const { broker } = ctx
   const none = (errorCode: number, errorMessage: string) => ({
     key,
     nodeId: -1,
@@ -42,14 +41,14 @@ async function locate(
     return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`)
   }
   if (keyType === KEY_TYPE_GROUP) {
-    const ready = await broker.groups.ensureReady()
+    const ready = await ctx.groups.ensureReady()
     if (ready !== ErrorCode.NONE) return none(ready, 'The coordinator is not available.')
   }
   return {
     key,
-    nodeId: broker.nodeId,
-    host: broker.advertisedHost,
-    port: broker.advertisedPort,
+    nodeId: ctx.node.nodeId,
+    host: ctx.node.advertisedHost,
+    port: ctx.node.advertisedPort,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
   }
@@ -60,6 +59,7 @@ export const findCoordinator = registerHandler({
   name: 'FindCoordinator',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['node', 'groups'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const keyType = version >= 1 ? (request.keyType ?? KEY_TYPE_GROUP) : KEY_TYPE_GROUP

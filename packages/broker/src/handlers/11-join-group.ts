@@ -26,10 +26,11 @@ export const joinGroup = registerHandler({
   name: 'JoinGroup',
   minVersion: 0,
   maxVersion: 9,
+  uses: ['groups'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const groupInstanceId = version >= 5 ? (request.groupInstanceId ?? null) : null
-    const out = await ctx.broker.groups.join(request.groupId, {
+    const out = await ctx.groups.join(request.groupId, {
       memberId: request.memberId,
       groupInstanceId,
       requireKnownMemberId: version >= 4 && groupInstanceId === null,

@@ -16,9 +16,10 @@ export const heartbeat = registerHandler({
   name: 'Heartbeat',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['groups'],
   async handle(request, ctx) {
     const groupInstanceId = ctx.header.apiVersion >= 3 ? (request.groupInstanceId ?? null) : null
-    const errorCode = await ctx.broker.groups.heartbeat(
+    const errorCode = await ctx.groups.heartbeat(
       request.groupId,
       request.memberId,
       groupInstanceId,

@@ -19,6 +19,7 @@ export const leaveGroup = registerHandler({
   name: 'LeaveGroup',
   minVersion: 0,
   maxVersion: 5,
+  uses: ['groups'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const leaving =
@@ -29,7 +30,7 @@ export const leaveGroup = registerHandler({
             reason: version >= 5 ? (m.reason ?? null) : null,
           }))
         : [{ memberId: request.memberId ?? '', groupInstanceId: null, reason: null }]
-    const out = await ctx.broker.groups.leave(request.groupId, leaving)
+    const out = await ctx.groups.leave(request.groupId, leaving)
     if (version >= 3) {
       const response: LeaveGroupResponse = {
         throttleTimeMs: 0,

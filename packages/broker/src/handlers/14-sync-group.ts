@@ -21,6 +21,7 @@ export const syncGroup = registerHandler({
   name: 'SyncGroup',
   minVersion: 0,
   maxVersion: 5,
+  uses: ['groups'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const protocolType = version >= 5 ? (request.protocolType ?? null) : null
@@ -34,7 +35,7 @@ export const syncGroup = registerHandler({
         assignment: Buffer.alloc(0),
       }
     }
-    const out = await ctx.broker.groups.sync(request.groupId, {
+    const out = await ctx.groups.sync(request.groupId, {
       memberId: request.memberId,
       groupInstanceId: version >= 3 ? (request.groupInstanceId ?? null) : null,
       generationId: request.generationId,

@@ -21,10 +21,11 @@ export const describeGroups = registerHandler({
   name: 'DescribeGroups',
   minVersion: 0,
   maxVersion: 5,
+  uses: ['groups'],
   handle(request, ctx) {
     const includeOps = request.includeAuthorizedOperations === true
     const groups: DescribeGroupsResponseDescribedGroup[] = request.groups.map((groupId) => {
-      const { errorCode, summary } = ctx.broker.groups.describe(groupId)
+      const { errorCode, summary } = ctx.groups.describe(groupId)
       return {
         errorCode,
         groupId,

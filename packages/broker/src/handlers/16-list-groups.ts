@@ -17,9 +17,10 @@ export const listGroups = registerHandler({
   name: 'ListGroups',
   minVersion: 0,
   maxVersion: 5,
+  uses: ['groups'],
   handle(request, ctx) {
     const version = ctx.header.apiVersion
-    const { errorCode, groups } = ctx.broker.groups.list(
+    const { errorCode, groups } = ctx.groups.list(
       version >= 4 ? (request.statesFilter ?? []) : [],
       version >= 5 ? (request.typesFilter ?? []) : [],
     )

@@ -24,6 +24,7 @@ export const apiVersions = registerHandler({
   name: 'ApiVersions',
   minVersion: 0,
   maxVersion: 3,
+  uses: [],
   handle(request, ctx) {
     const apiKeys = registeredHandlers().map((h) => ({
       apiKey: h.apiKey,

@@ -23,10 +23,9 @@ import {
   type CreateTopicsResponseCreatableTopicResult,
   ErrorCode,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
 import { checkTopicOverrides, describeTopicConfigs, duplicates } from './config-resources.ts'
-import { registerHandler } from './registry.ts'
+import { type BrokerServices, registerHandler } from './registry.ts'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 const CLUSTER_METADATA_TOPIC = '__cluster_metadata'
@@ -47,7 +46,7 @@ const failed = (
 })
 
 async function createOne(
-  broker: Broker,
+  services: Pick<BrokerServices, 'config' | 'topics'>,
   topic: CreateTopicsRequestCreatableTopic,
   validateOnly: boolean,
 ): Promise<CreateTopicsResponseCreatableTopicResult> {
@@ -61,7 +60,7 @@ async function createOne(
   }
   const invalidName = validateTopicName(name)
   if (invalidName) return failed(name, ErrorCode.INVALID_TOPIC_EXCEPTION, invalidName)
-  if (broker.topics.get(name))
+  if (services.topics.get(name))
     return failed(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`)
 
   // A config named twice: the last value wins, as in Kafka.
@@ -70,7 +69,7 @@ async function createOne(
   const badConfig = checkTopicOverrides(configs)
   if (badConfig) return failed(name, badConfig.errorCode, badConfig.errorMessage)
 
-  const outcome = await broker.topics.create({
+  const outcome = await services.topics.create({
     name,
     numPartitions: topic.numPartitions,
     replicationFactor: topic.replicationFactor,
@@ -86,7 +85,7 @@ async function createOne(
     ? topic.assignments.length > 0
       ? topic.assignments.length
       : topic.numPartitions === -1
-        ? broker.config.numPartitions
+        ? services.config.numPartitions
         : topic.numPartitions
     : created.partitions.length
   return {
@@ -97,7 +96,7 @@ async function createOne(
     topicConfigErrorCode: ErrorCode.NONE,
     numPartitions,
     replicationFactor: 1,
-    configs: describeTopicConfigs(broker, created.overrides).map((c) => ({
+    configs: describeTopicConfigs(services, created.overrides).map((c) => ({
       name: c.name,
       value: c.value,
       readOnly: c.readOnly,
@@ -112,6 +111,7 @@ export const createTopics = registerHandler({
   name: 'CreateTopics',
   minVersion: 0,
   maxVersion: 7,
+  uses: ['config', 'topics'],
   async handle(request, ctx) {
     const validateOnly = request.validateOnly === true
     const twice = duplicates(request.topics.map((t) => t.name))
@@ -125,7 +125,7 @@ export const createTopics = registerHandler({
         answered.add(topic.name)
         continue
       }
-      topics.push(await createOne(ctx.broker, topic, validateOnly))
+      topics.push(await createOne(ctx, topic, validateOnly))
     }
     return { throttleTimeMs: 0, topics }
   },

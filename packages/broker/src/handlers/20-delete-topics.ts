@@ -37,8 +37,9 @@ export const deleteTopics = registerHandler({
   name: 'DeleteTopics',
   minVersion: 0,
   maxVersion: 6,
+  uses: ['topics'],
   async handle(request, ctx) {
-    const { broker } = ctx
+    const { topics } = ctx
     const requested: { name: string | null; topicId: string }[] =
       ctx.header.apiVersion >= 6
         ? (request.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId || ZERO_UUID }))
@@ -67,7 +68,7 @@ export const deleteTopics = registerHandler({
           }
           answeredDuplicates.add(`id:${r.topicId}`)
         } else {
-          const topic = broker.topics.byId(r.topicId)
+          const topic = topics.byId(r.topicId)
           if (!topic) {
             wanted.push(answer(null, r.topicId, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE))
           } else {
@@ -90,7 +91,7 @@ export const deleteTopics = registerHandler({
         }
         answeredDuplicates.add(`name:${r.name}`)
       } else {
-        const topic = broker.topics.get(r.name)
+        const topic = topics.get(r.name)
         if (!topic) {
           wanted.push(answer(r.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_MESSAGE))
         } else {
@@ -123,7 +124,7 @@ export const deleteTopics = registerHandler({
         })
         continue
       }
-      const outcome = await broker.topics.delete(topic.name)
+      const outcome = await topics.delete(topic.name)
       // Not ok only when a concurrent request deleted it between our lookup and the delete.
       responses.push({
         name: topic.name,

@@ -22,7 +22,7 @@ import {
   type DeleteRecordsResponseDeleteRecordsTopicResult,
   ErrorCode,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { TopicManager } from '../cluster/topics.ts'
 import { registerHandler } from './registry.ts'
 import { storageFailureCode } from './storage-failures.ts'
 
@@ -31,7 +31,7 @@ const HIGH_WATERMARK = -1n
 const INVALID_LOW_WATERMARK = -1n
 
 async function deleteOne(
-  broker: Broker,
+  topics: TopicManager,
   topicName: string,
   partitionIndex: number,
   offset: bigint,
@@ -41,8 +41,8 @@ async function deleteOne(
     lowWatermark: INVALID_LOW_WATERMARK,
     errorCode,
   })
-  const topic = broker.topics.get(topicName)
-  const log = broker.topics.partition(topicName, partitionIndex)
+  const topic = topics.get(topicName)
+  const log = topics.partition(topicName, partitionIndex)
   if (!topic || !log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   if (topic.isInternal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION)
   const policy = (topic.config['cleanup.policy'] ?? 'delete').split(',').map((s) => s.trim())
@@ -69,12 +69,13 @@ export const deleteRecords = registerHandler({
   name: 'DeleteRecords',
   minVersion: 0,
   maxVersion: 2,
+  uses: ['topics'],
   async handle(request, ctx) {
     const topics: DeleteRecordsResponseDeleteRecordsTopicResult[] = []
     for (const t of request.topics) {
       const partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[] = []
       for (const p of t.partitions)
-        partitions.push(await deleteOne(ctx.broker, t.name, p.partitionIndex, p.offset))
+        partitions.push(await deleteOne(ctx.topics, t.name, p.partitionIndex, p.offset))
       topics.push({ name: t.name, partitions })
     }
     return { throttleTimeMs: 0, topics }

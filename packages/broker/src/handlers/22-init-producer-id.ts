@@ -31,6 +31,7 @@ export const initProducerId = registerHandler({
   name: 'InitProducerId',
   minVersion: 0,
   maxVersion: 5,
+  uses: ['transactions'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const answer = (errorCode: number, producerId = -1n, producerEpoch = -1): InitProducerIdResponse => ({
@@ -49,7 +50,7 @@ export const initProducerId = registerHandler({
       if ((producerId === -1n) !== (producerEpoch === -1)) return answer(ErrorCode.INVALID_REQUEST)
       if (producerId !== -1n) expected = { producerId, producerEpoch }
     }
-    const result = await ctx.broker.transactions.initProducerId(
+    const result = await ctx.transactions.initProducerId(
       request.transactionalId,
       request.transactionTimeoutMs,
       expected,

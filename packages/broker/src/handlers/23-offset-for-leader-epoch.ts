@@ -17,11 +17,12 @@ export const offsetForLeaderEpoch = registerHandler({
   name: 'OffsetForLeaderEpoch',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['topics'],
   handle(request, ctx) {
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => {
-        const topic = ctx.broker.topics.get(t.topic)
+        const topic = ctx.topics.get(t.topic)
         return {
           topic: t.topic,
           partitions: t.partitions.map((p) => {

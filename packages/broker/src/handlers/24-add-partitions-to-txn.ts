@@ -29,6 +29,7 @@ export const addPartitionsToTxn = registerHandler({
   name: 'AddPartitionsToTxn',
   minVersion: 0,
   maxVersion: 3,
+  uses: ['topics', 'transactions'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
     const topics = request.v3AndBelowTopics ?? []
@@ -36,7 +37,7 @@ export const addPartitionsToTxn = registerHandler({
     let unknown = false
     const exists = new Map<string, boolean>()
     for (const t of topics) {
-      const topic = ctx.broker.topics.get(t.name)
+      const topic = ctx.topics.get(t.name)
       for (const p of t.partitions) {
         const ok = topic !== undefined && p >= 0 && p < topic.partitions.length
         exists.set(`${t.name}\0${p}`, ok)
@@ -52,7 +53,7 @@ export const addPartitionsToTxn = registerHandler({
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     } else {
       const error = fencedForVersion(
-        await ctx.broker.transactions.addPartitions(
+        await ctx.transactions.addPartitions(
           request.v3AndBelowTransactionalId ?? '',
           request.v3AndBelowProducerId ?? -1n,
           request.v3AndBelowProducerEpoch ?? -1,

@@ -20,8 +20,9 @@ export const addOffsetsToTxn = registerHandler({
   name: 'AddOffsetsToTxn',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['transactions'],
   async handle(request, ctx) {
-    const error = await ctx.broker.transactions.addOffsets(
+    const error = await ctx.transactions.addOffsets(
       request.transactionalId,
       request.producerId,
       request.producerEpoch,

@@ -26,8 +26,9 @@ export const endTxn = registerHandler({
   name: 'EndTxn',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['transactions'],
   async handle(request, ctx) {
-    const error = await ctx.broker.transactions.endTxn(
+    const error = await ctx.transactions.endTxn(
       request.transactionalId,
       request.producerId,
       request.producerEpoch,

@@ -28,8 +28,8 @@ export const writeTxnMarkers = registerHandler({
   name: 'WriteTxnMarkers',
   minVersion: 1,
   maxVersion: 2,
+  uses: ['log', 'topics', 'partitions', 'groups'],
   async handle(request, ctx) {
-    const broker = ctx.broker
     const markers: WriteTxnMarkersResponseWritableTxnMarkerResult[] = []
     for (const marker of request.markers) {
       const touched: PartitionLog[] = []
@@ -37,17 +37,17 @@ export const writeTxnMarkers = registerHandler({
       const topics = marker.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((partitionIndex) => {
-          const log = broker.topics.get(t.name)?.partitions[partitionIndex]
+          const log = ctx.topics.get(t.name)?.partitions[partitionIndex]
           const answer = (errorCode: number) => ({ partitionIndex, errorCode })
           if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-          const refused = broker.producers.checkMarker(
+          const refused = ctx.partitions.checkMarker(
             log,
             marker.producerId,
             marker.producerEpoch,
             marker.coordinatorEpoch,
           )
           if (refused !== ErrorCode.NONE) return answer(refused)
-          const appended = broker.producers.appendMarker(
+          const appended = ctx.partitions.appendMarker(
             log,
             marker.producerId,
             marker.producerEpoch,
@@ -65,7 +65,7 @@ export const writeTxnMarkers = registerHandler({
       const synced = await Promise.all(touched.map((log) => log.flush())).then(
         () => true,
         (err: unknown) => {
-          broker.log.error({ err }, 'fsync failed; WriteTxnMarkers answered KAFKA_STORAGE_ERROR')
+          ctx.log.error({ err }, 'fsync failed; WriteTxnMarkers answered KAFKA_STORAGE_ERROR')
           return false
         },
       )
@@ -74,11 +74,7 @@ export const writeTxnMarkers = registerHandler({
           for (const p of t.partitions)
             if (p.errorCode === ErrorCode.NONE) p.errorCode = ErrorCode.KAFKA_STORAGE_ERROR
       } else if (offsetsPartitions.length > 0) {
-        await broker.groups.completeTransaction(
-          marker.producerId,
-          offsetsPartitions,
-          marker.transactionResult,
-        )
+        await ctx.groups.completeTransaction(marker.producerId, offsetsPartitions, marker.transactionResult)
       }
       markers.push({ producerId: marker.producerId, topics })
     }

@@ -26,9 +26,10 @@ export const txnOffsetCommit = registerHandler({
   name: 'TxnOffsetCommit',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['transactions'],
   async handle(request, ctx) {
     const version = ctx.header.apiVersion
-    const topics = await ctx.broker.transactions.txnOffsetCommit({
+    const topics = await ctx.transactions.txnOffsetCommit({
       transactionalId: request.transactionalId,
       groupId: request.groupId,
       producerId: request.producerId,

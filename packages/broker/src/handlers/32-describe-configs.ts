@@ -25,7 +25,6 @@ import {
   type DescribeConfigsResponseDescribeConfigsResult,
   ErrorCode,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
 import { ConfigSource } from '../config/topic-configs.ts'
 import {
@@ -35,7 +34,7 @@ import {
   ResourceType,
   resourceTypeName,
 } from './config-resources.ts'
-import { registerHandler } from './registry.ts'
+import { type BrokerServices, type NodeIdentity, registerHandler } from './registry.ts'
 
 interface Options {
   includeSynonyms: boolean
@@ -85,19 +84,19 @@ function failed(
 }
 
 /** Checks a broker resource name; returns the INVALID_REQUEST message, or undefined for this node. */
-function checkBrokerId(broker: Broker, name: string, allowEmpty: boolean): string | undefined {
+function checkBrokerId(node: NodeIdentity, name: string, allowEmpty: boolean): string | undefined {
   if (name === '') return allowEmpty ? undefined : 'Broker id must not be empty'
   if (!/^-?\d+$/.test(name)) return `Broker id must be an integer, but it is: ${name}`
-  if (Number(name) !== broker.nodeId) {
+  if (Number(name) !== node.nodeId) {
     return allowEmpty
-      ? `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`
-      : `Unexpected broker id, expected ${broker.nodeId} but received ${name}`
+      ? `Unexpected broker id, expected ${node.nodeId} or empty string, but received ${name}`
+      : `Unexpected broker id, expected ${node.nodeId} but received ${name}`
   }
   return undefined
 }
 
 function describeOne(
-  broker: Broker,
+  services: Pick<BrokerServices, 'config' | 'node' | 'topics'>,
   resource: DescribeConfigsRequestDescribeConfigsResource,
   options: Options,
 ): DescribeConfigsResponseDescribeConfigsResult {
@@ -106,18 +105,18 @@ function describeOne(
     case ResourceType.TOPIC: {
       const invalid = validateTopicName(name)
       if (invalid) return failed(resource, ErrorCode.INVALID_TOPIC_EXCEPTION, invalid)
-      const topic = broker.topics.get(name)
+      const topic = services.topics.get(name)
       if (!topic) return failed(resource, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null)
-      return result(resource, describeTopicConfigs(broker, topic.overrides), options)
+      return result(resource, describeTopicConfigs(services, topic.overrides), options)
     }
     case ResourceType.BROKER: {
-      const problem = checkBrokerId(broker, name, true)
+      const problem = checkBrokerId(services.node, name, true)
       if (problem) return failed(resource, ErrorCode.INVALID_REQUEST, problem)
       // '' = the cluster-wide dynamic defaults: there are none.
-      return result(resource, name === '' ? [] : describeBrokerConfigs(broker), options)
+      return result(resource, name === '' ? [] : describeBrokerConfigs(services), options)
     }
     case ResourceType.BROKER_LOGGER: {
-      const problem = checkBrokerId(broker, name, false)
+      const problem = checkBrokerId(services.node, name, false)
       if (problem) return failed(resource, ErrorCode.INVALID_REQUEST, problem)
       return result(resource, [], options)
     }
@@ -135,6 +134,7 @@ export const describeConfigs = registerHandler({
   name: 'DescribeConfigs',
   minVersion: 0,
   maxVersion: 4,
+  uses: ['node', 'config', 'topics'],
   handle(request, ctx) {
     const options: Options = {
       includeSynonyms: request.includeSynonyms === true,
@@ -142,7 +142,7 @@ export const describeConfigs = registerHandler({
     }
     return {
       throttleTimeMs: 0,
-      results: request.resources.map((r) => describeOne(ctx.broker, r, options)),
+      results: request.resources.map((r) => describeOne(ctx, r, options)),
     }
   },
 })

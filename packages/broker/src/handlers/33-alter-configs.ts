@@ -32,8 +32,9 @@ export const alterConfigs = registerHandler({
   name: 'AlterConfigs',
   minVersion: 0,
   maxVersion: 2,
+  uses: ['node', 'topics'],
   async handle(request, ctx) {
-    const { broker } = ctx
+    const { node, topics } = ctx
     const validateOnly = request.validateOnly === true
     const twice = duplicates(request.resources.map((r) => resourceKey(r.resourceType, r.resourceName)))
     const responses: AlterConfigsResponseAlterConfigsResourceResponse[] = []
@@ -68,7 +69,7 @@ export const alterConfigs = registerHandler({
       }
 
       if (resourceType === ResourceType.BROKER) {
-        answer(brokerConfigsNotSupported(broker, resourceName))
+        answer(brokerConfigsNotSupported(node, resourceName))
         continue
       }
       if (resourceType !== ResourceType.TOPIC) {
@@ -92,11 +93,11 @@ export const alterConfigs = registerHandler({
         answer(badConfig)
         continue
       }
-      if (!broker.topics.get(resourceName)) {
+      if (!topics.get(resourceName)) {
         answer(unknownTopic(resourceName))
         continue
       }
-      const outcome = await broker.topics.setConfigs(resourceName, overrides, validateOnly)
+      const outcome = await topics.setConfigs(resourceName, overrides, validateOnly)
       answer(outcome.ok ? undefined : outcome)
     }
     return { throttleTimeMs: 0, responses }

@@ -23,8 +23,9 @@ export const describeLogDirs = registerHandler({
   name: 'DescribeLogDirs',
   minVersion: 1,
   maxVersion: 5,
+  uses: ['config', 'topics'],
   handle(request, ctx) {
-    const { broker } = ctx
+    const { config } = ctx
     const wanted =
       request.topics === null
         ? undefined
@@ -32,7 +33,7 @@ export const describeLogDirs = registerHandler({
     const topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = []
     let serving = 0
     let all = 0
-    for (const topic of broker.topics.list()) {
+    for (const topic of ctx.topics.list()) {
       all += topic.partitions.length
       serving += topic.partitions.filter((log) => log.offlineReason === undefined).length
       const asked = wanted?.get(topic.name)
@@ -48,7 +49,7 @@ export const describeLogDirs = registerHandler({
         }))
       if (partitions.length > 0) topics.push({ name: topic.name, partitions })
     }
-    const dataDir = broker.config.dataDir
+    const dataDir = config.dataDir
     let totalBytes = -1n
     let usableBytes = -1n
     if (dataDir !== undefined) {

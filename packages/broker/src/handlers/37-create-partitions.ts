@@ -22,8 +22,9 @@ export const createPartitions = registerHandler({
   name: 'CreatePartitions',
   minVersion: 0,
   maxVersion: 3,
+  uses: ['topics'],
   async handle(request, ctx) {
-    const { broker } = ctx
+    const { topics } = ctx
     const twice = duplicates(request.topics.map((t) => t.name))
     const answered = new Set<string>()
     const results: CreatePartitionsResponseCreatePartitionsTopicResult[] = []
@@ -39,7 +40,7 @@ export const createPartitions = registerHandler({
         answered.add(topic.name)
         continue
       }
-      const outcome = await broker.topics.addPartitions(
+      const outcome = await topics.addPartitions(
         topic.name,
         topic.count,
         topic.assignments,

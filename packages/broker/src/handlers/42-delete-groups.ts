@@ -15,10 +15,11 @@ export const deleteGroups = registerHandler({
   name: 'DeleteGroups',
   minVersion: 0,
   maxVersion: 2,
+  uses: ['groups'],
   async handle(request, ctx) {
     const results: { groupId: string; errorCode: number }[] = []
     for (const groupId of request.groupsNames) {
-      results.push({ groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) })
+      results.push({ groupId, errorCode: await ctx.groups.deleteGroup(groupId) })
     }
     return { throttleTimeMs: 0, results }
   },

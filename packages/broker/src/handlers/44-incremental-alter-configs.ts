@@ -22,7 +22,6 @@ import {
   type IncrementalAlterConfigsRequestAlterConfigsResource,
   type IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
 import type { Outcome } from '../cluster/topics.ts'
 import { ConfigType, topicConfigByName } from '../config/topic-configs.ts'
 import {
@@ -35,7 +34,7 @@ import {
   resourceKey,
   unknownTopic,
 } from './config-resources.ts'
-import { registerHandler } from './registry.ts'
+import { type BrokerServices, registerHandler } from './registry.ts'
 
 /** AlterConfigOp.OpType ids. */
 export const ConfigOperation = {
@@ -96,7 +95,7 @@ function applyOperations(
 }
 
 async function alterOne(
-  broker: Broker,
+  services: Pick<BrokerServices, 'node' | 'topics'>,
   resource: IncrementalAlterConfigsRequestAlterConfigsResource,
   validateOnly: boolean,
 ): Promise<ApiFailure | undefined> {
@@ -115,7 +114,7 @@ async function alterOne(
     case ResourceType.TOPIC:
       break
     case ResourceType.BROKER:
-      return brokerConfigsNotSupported(broker, resourceName)
+      return brokerConfigsNotSupported(services.node, resourceName)
     case ResourceType.BROKER_LOGGER:
       return invalidRequest(
         'Changing broker log levels at runtime is not supported: set logLevel when starting the broker.',
@@ -136,11 +135,11 @@ async function alterOne(
     if (problem) return { ok: false, errorCode: problem.errorCode, errorMessage: problem.errorMessage ?? '' }
     return { ok: true, value: applied.ok ? applied.overrides : {} }
   }
-  if (!broker.topics.get(resourceName)) {
+  if (!services.topics.get(resourceName)) {
     const first = change({})
     return first.ok ? unknownTopic(resourceName) : first
   }
-  const outcome = await broker.topics.setConfigs(resourceName, change, validateOnly)
+  const outcome = await services.topics.setConfigs(resourceName, change, validateOnly)
   return outcome.ok ? undefined : outcome
 }
 
@@ -149,6 +148,7 @@ export const incrementalAlterConfigs = registerHandler({
   name: 'IncrementalAlterConfigs',
   minVersion: 0,
   maxVersion: 1,
+  uses: ['node', 'topics'],
   async handle(request, ctx) {
     const validateOnly = request.validateOnly === true
     const twice = duplicates(request.resources.map((r) => resourceKey(r.resourceType, r.resourceName)))
@@ -156,7 +156,7 @@ export const incrementalAlterConfigs = registerHandler({
     for (const resource of request.resources) {
       const failure = twice.has(resourceKey(resource.resourceType, resource.resourceName))
         ? invalidRequest('Each resource must appear at most once.')
-        : await alterOne(ctx.broker, resource, validateOnly)
+        : await alterOne(ctx, resource, validateOnly)
       responses.push({
         errorCode: failure?.errorCode ?? ErrorCode.NONE,
         errorMessage: failure?.errorMessage ?? null,

@@ -18,8 +18,9 @@ export const offsetDelete = registerHandler({
   name: 'OffsetDelete',
   minVersion: 0,
   maxVersion: 0,
+  uses: ['groups'],
   async handle(request, ctx) {
-    const out = await ctx.broker.groups.deleteOffsets(request.groupId, request.topics)
+    const out = await ctx.groups.deleteOffsets(request.groupId, request.topics)
     return { errorCode: out.errorCode, throttleTimeMs: 0, topics: out.topics }
   },
 })

@@ -21,8 +21,9 @@ export const describeCluster = registerHandler({
   name: 'DescribeCluster',
   minVersion: 0,
   maxVersion: 2,
+  uses: ['node'],
   handle(request, ctx) {
-    const { broker } = ctx
+    const { node } = ctx
     const endpointType = request.endpointType ?? BROKER_ENDPOINTS
     const operations = request.includeClusterAuthorizedOperations
       ? clusterAuthorizedOperations
@@ -33,7 +34,7 @@ export const describeCluster = registerHandler({
         errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
         errorMessage: `The broker only handles broker endpoints (endpoint type 1), not type ${endpointType}`,
         endpointType,
-        clusterId: broker.clusterId,
+        clusterId: node.clusterId,
         controllerId: -1,
         brokers: [],
         clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
@@ -44,13 +45,13 @@ export const describeCluster = registerHandler({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType,
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      clusterId: node.clusterId,
+      controllerId: node.nodeId,
       brokers: [
         {
-          brokerId: broker.nodeId,
-          host: broker.advertisedHost,
-          port: broker.advertisedPort,
+          brokerId: node.nodeId,
+          host: node.advertisedHost,
+          port: node.advertisedPort,
           rack: null,
           isFenced: false,
         },

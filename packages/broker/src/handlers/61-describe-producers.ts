@@ -23,6 +23,7 @@ export const describeProducers = registerHandler({
   name: 'DescribeProducers',
   minVersion: 0,
   maxVersion: 0,
+  uses: ['topics', 'partitions'],
   handle(request, ctx) {
     const response: DescribeProducersResponse = {
       throttleTimeMs: 0,
@@ -35,13 +36,13 @@ export const describeProducers = registerHandler({
             errorMessage,
             activeProducers: [],
           })
-          const log = ctx.broker.topics.get(t.name)?.partitions[index]
+          const log = ctx.topics.get(t.name)?.partitions[index]
           if (!log)
             return fail(
               ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
               'This server does not host this topic-partition.',
             )
-          const producers = ctx.broker.producers.producersOf(log)
+          const producers = ctx.partitions.producersOf(log)
           if (!producers)
             return fail(ErrorCode.KAFKA_STORAGE_ERROR, 'The log of this partition cannot be read')
           return {

@@ -17,10 +17,11 @@ export const describeTransactions = registerHandler({
   name: 'DescribeTransactions',
   minVersion: 0,
   maxVersion: 0,
+  uses: ['transactions'],
   handle(request, ctx) {
     const response: DescribeTransactionsResponse = {
       throttleTimeMs: 0,
-      transactionStates: request.transactionalIds.map((id) => ctx.broker.transactions.describe(id)),
+      transactionStates: request.transactionalIds.map((id) => ctx.transactions.describe(id)),
     }
     return response
   },

@@ -18,9 +18,10 @@ export const listTransactions = registerHandler({
   name: 'ListTransactions',
   minVersion: 0,
   maxVersion: 1,
+  uses: ['transactions'],
   handle(request, ctx) {
     const duration = ctx.header.apiVersion >= 1 ? Number(request.durationFilter ?? -1n) : -1
-    const listed = ctx.broker.transactions.list(request.stateFilters, request.producerIdFilters, duration)
+    const listed = ctx.transactions.list(request.stateFilters, request.producerIdFilters, duration)
     const response: ListTransactionsResponse = { throttleTimeMs: 0, ...listed }
     return response
   },

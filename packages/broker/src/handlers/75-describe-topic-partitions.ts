@@ -33,15 +33,14 @@ export const describeTopicPartitions = registerHandler({
   name: 'DescribeTopicPartitions',
   minVersion: 0,
   maxVersion: 0,
+  uses: ['node', 'topics'],
   handle(request, ctx) {
-    const { broker } = ctx
-    const node = broker.nodeId
+    const { topics } = ctx
+    const node = ctx.node.nodeId
     const cursor = request.cursor
     const cursorTopic = cursor?.topicName ?? ''
     const all = request.topics.length === 0
-    const names = [
-      ...new Set(all ? broker.topics.list().map((t) => t.name) : request.topics.map((t) => t.name)),
-    ]
+    const names = [...new Set(all ? topics.list().map((t) => t.name) : request.topics.map((t) => t.name))]
       .filter((name) => name >= cursorTopic)
       .sort()
     const empty = (name: string, errorCode: number): TopicAnswer => ({
@@ -69,7 +68,7 @@ export const describeTopicPartitions = registerHandler({
         response.nextCursor = { topicName: name, partitionIndex: 0 }
         break
       }
-      const topic = broker.topics.get(name)
+      const topic = topics.get(name)
       if (!topic) {
         if (!all)
           response.topics.push(

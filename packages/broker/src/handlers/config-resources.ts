@@ -3,10 +3,10 @@
 // the same way (value, source, synonyms) and check proposed overrides with the same rules and
 // the same messages, which are Kafka 3.9's (KRaft mode) wherever Kafka has one.
 import { ErrorCode } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
 import { validateTopicName } from '../cluster/topic-names.ts'
 import { ConfigSource, ConfigType, topicConfigByName, topicConfigDefs } from '../config/topic-configs.ts'
 import { COORDINATOR_DEFAULTS } from '../group/coordinator-config.ts'
+import type { BrokerServices, NodeIdentity } from './registry.ts'
 
 /** Kafka's ConfigResource.Type ids. */
 export const ResourceType = {
@@ -61,10 +61,10 @@ export interface ConfigView {
  * (log.retention.ms for retention.ms, ...), DEFAULT_CONFIG otherwise, as Kafka reports it.
  */
 export function describeTopicConfigs(
-  broker: Broker,
+  services: Pick<BrokerServices, 'config'>,
   overrides: Readonly<Record<string, string>>,
 ): ConfigView[] {
-  const brokerConfigs = broker.config.brokerConfigs
+  const brokerConfigs = services.config.brokerConfigs
   const views: ConfigView[] = []
   for (const def of topicConfigDefs) {
     const synonyms: ConfigSynonym[] = []
@@ -113,8 +113,8 @@ interface BrokerSetting {
  * DEFAULT_CONFIG (the resolved options do not remember which were passed, so a value equal to
  * the default is reported as the default).
  */
-export function describeBrokerConfigs(broker: Broker): ConfigView[] {
-  const c = broker.config
+export function describeBrokerConfigs(services: Pick<BrokerServices, 'config' | 'node'>): ConfigView[] {
+  const c = services.config
   const settings: BrokerSetting[] = [
     {
       name: 'broker.id',
@@ -136,7 +136,7 @@ export function describeBrokerConfigs(broker: Broker): ConfigView[] {
     },
     {
       name: 'advertised.listeners',
-      value: `PLAINTEXT://${broker.advertisedHost}:${broker.advertisedPort}`,
+      value: `PLAINTEXT://${services.node.advertisedHost}:${services.node.advertisedPort}`,
       type: ConfigType.LIST,
       doc: 'The address clients are told to connect to in Metadata.',
     },
@@ -291,15 +291,15 @@ export function unknownTopic(name: string): ApiFailure {
  * configs; this broker reads its settings once at start, so it refuses clearly rather than
  * pretending to apply them. The resource name is checked first, with Kafka's messages.
  */
-export function brokerConfigsNotSupported(broker: Broker, resourceName: string): ApiFailure {
+export function brokerConfigsNotSupported(node: NodeIdentity, resourceName: string): ApiFailure {
   if (resourceName !== '') {
     if (!/^-?\d+$/.test(resourceName)) {
       return failure(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${resourceName}`)
     }
-    if (Number(resourceName) !== broker.nodeId) {
+    if (Number(resourceName) !== node.nodeId) {
       return failure(
         ErrorCode.INVALID_REQUEST,
-        `Unexpected broker id, expected ${broker.nodeId}, but received ${resourceName}`,
+        `Unexpected broker id, expected ${node.nodeId}, but received ${resourceName}`,
       )
     }
   }

@@ -1,14 +1,18 @@
 // The broker's HTTP side port: /health and /metrics (Prometheus text format). Plain node:http:
 // two read-only routes do not need a framework, and the broker starts faster without one.
 import { createServer, type Server } from 'node:http'
-import type { Broker } from '../broker.ts'
+import type { BrokerServices } from '../services.ts'
 
 export interface HttpSidePort {
   readonly port: number
   close(): Promise<void>
 }
 
-export function startHttpSidePort(broker: Broker, host: string, port: number): Promise<HttpSidePort> {
+export function startHttpSidePort(
+  broker: Pick<BrokerServices, 'node' | 'topics' | 'metrics' | 'log'>,
+  host: string,
+  port: number,
+): Promise<HttpSidePort> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -25,8 +29,8 @@ export function startHttpSidePort(broker: Broker, host: string, port: number): P
       res.end(
         JSON.stringify({
           status: offline.length === 0 ? 'ok' : 'degraded',
-          nodeId: broker.nodeId,
-          clusterId: broker.clusterId,
+          nodeId: broker.node.nodeId,
+          clusterId: broker.node.clusterId,
           topics: broker.topics.list().length,
           offlinePartitions: offline,
         }),

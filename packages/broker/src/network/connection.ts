@@ -31,10 +31,10 @@ import {
   type RequestHeader,
   readRequestHeader,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
-import { type Handler, handlerFor, type RequestContext } from '../handlers/registry.ts'
-import { Lease, type PooledBuffer } from '../storage/index.ts'
-import { failedResponse, type RequestFault } from '../testing/faults.ts'
+import { type FullRequestContext, type Handler, handlerFor } from '../handlers/registry.ts'
+import type { BrokerServices } from '../services.ts'
+import { type BufferPool, Lease, type PooledBuffer } from '../storage/index.ts'
+import { failedResponse, type RequestFault, type RequestFaults } from '../testing/faults.ts'
 
 /** The smallest request header: api key, version, correlation id, client id length. */
 const MIN_FRAME = 10
@@ -58,6 +58,19 @@ export interface ConnectionInfo {
   clientSoftware?: { name: string; version: string }
 }
 
+/** What a connection works with: the services its requests' handlers use, and its own needs. */
+export interface ConnectionDeps {
+  readonly services: BrokerServices
+  /** Pooled memory for Produce frames and the responses that read the tail cache. */
+  readonly buffers: BufferPool
+  /** socket.request.max.bytes */
+  readonly maxRequestBytes: number
+  /** Request faults a test asked for (`@runnel/broker/testing`); undefined in production. */
+  readonly faults: RequestFaults | undefined
+  /** Called once when the socket has closed. */
+  closed(connection: Connection): void
+}
+
 /** A request whose header and body decoded, about to be handled. */
 interface DecodedRequest {
   handler: Handler
@@ -79,7 +92,8 @@ let nextConnectionId = 1
 export class Connection {
   readonly info: ConnectionInfo
   private readonly socket: Socket
-  private readonly broker: Broker
+  private readonly deps: ConnectionDeps
+  private readonly services: BrokerServices
   private readonly maxRequestBytes: number
   private chunks: Buffer[] = []
   private buffered = 0
@@ -95,10 +109,11 @@ export class Connection {
   /** RequestContext.closeConnection, made once rather than per request. */
   private readonly closeFromHandler = (reason: string): void => this.close(reason)
 
-  constructor(socket: Socket, broker: Broker) {
+  constructor(socket: Socket, deps: ConnectionDeps) {
     this.socket = socket
-    this.broker = broker
-    this.maxRequestBytes = broker.config.socketRequestMaxBytes
+    this.deps = deps
+    this.services = deps.services
+    this.maxRequestBytes = deps.maxRequestBytes
     this.info = {
       id: nextConnectionId++,
       remoteAddress: socket.remoteAddress ?? '?',
@@ -106,7 +121,7 @@ export class Connection {
     }
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
-    socket.on('error', (err) => this.broker.log.debug({ err, conn: this.info.id }, 'connection error'))
+    socket.on('error', (err) => this.services.log.debug({ err, conn: this.info.id }, 'connection error'))
     socket.on('close', () => this.onClose())
   }
 
@@ -117,7 +132,7 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return
     if (reason)
-      this.broker.log.warn(
+      this.services.log.warn(
         { conn: this.info.id, remote: this.info.remoteAddress, reason },
         'closing connection',
       )
@@ -132,7 +147,7 @@ export class Connection {
     for (const frame of this.queue) frame.pooled?.release()
     this.queue.length = 0
     this.chunks = []
-    this.broker.connectionClosed(this)
+    this.deps.closed(this)
   }
 
   private onData(chunk: Buffer): void {
@@ -176,7 +191,7 @@ export class Connection {
       return { bytes, pooled: undefined }
     }
     this.skip(4)
-    const pooled = this.peekApiKey() === PRODUCE_KEY ? this.broker.buffers.acquire(size) : undefined
+    const pooled = this.peekApiKey() === PRODUCE_KEY ? this.deps.buffers.acquire(size) : undefined
     const bytes = pooled ? pooled.bytes.subarray(0, size) : Buffer.allocUnsafe(size)
     let filled = 0
     while (filled < size) {
@@ -225,7 +240,7 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume()
-        const lease = new Lease(this.broker.buffers)
+        const lease = new Lease(this.deps.buffers)
         const started = this.startFrame(frame.bytes, lease)
         // A pipelined handler is done with its request when it returns; others when they answer.
         if (frame.pooled && started.pipelined) frame.pooled.release()
@@ -300,14 +315,22 @@ export class Connection {
       throw err
     }
     const request: DecodedRequest = { handler, header, body, lease, startedAt }
-    const fault = this.broker.faults?.match(header.apiKey, body)
+    const fault = this.deps.faults?.match(header.apiKey, body)
     return fault === undefined ? this.runHandler(request) : this.startFaulty(fault, request)
   }
 
   /** Runs a decoded request's handler. */
   private runHandler({ handler, header, body, lease, startedAt }: DecodedRequest): StartedRequest {
-    const ctx: RequestContext = {
-      broker: this.broker,
+    const s = this.services
+    const ctx: FullRequestContext = {
+      node: s.node,
+      config: s.config,
+      log: s.log,
+      metrics: s.metrics,
+      topics: s.topics,
+      partitions: s.partitions,
+      groups: s.groups,
+      transactions: s.transactions,
       header,
       connection: this.info,
       signal: this.abort.signal,
@@ -362,7 +385,7 @@ export class Connection {
     startedAt: number,
     response: unknown,
   ): Buffer[] | null {
-    this.broker.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
+    this.services.metrics.observeRequest(handler.name, (performance.now() - startedAt) / 1000)
     if (this.closed || response === null) return null
     try {
       return encodeResponse(
@@ -379,7 +402,7 @@ export class Connection {
 
   /** A handler throws only on a bug: log it loudly and drop this connection, not the broker. */
   private handlerFailed(handler: Handler, header: RequestHeader, err: unknown): null {
-    this.broker.log.error({ err, api: handler.name, version: header.apiVersion }, 'handler failed')
+    this.services.log.error({ err, api: handler.name, version: header.apiVersion }, 'handler failed')
     this.close(`internal error in ${handler.name}`)
     return null
   }

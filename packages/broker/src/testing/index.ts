@@ -1,7 +1,7 @@
 // `@runnel/broker/testing`: a broker for a test, in memory by default, on 127.0.0.1 and a free
 // port, with request faults (delay, fail with a Kafka error code, drop the connection) by API
 // key and topic. docs/testing.md.
-import { startBroker } from '../broker.ts'
+import { shareInternals, startBroker } from '../broker.ts'
 import type { BrokerOptions } from '../config/broker-config.ts'
 import { RequestFaults } from './faults.ts'
 
@@ -12,6 +12,7 @@ export {
   type RequestFault,
   RequestFaults,
 } from './faults.ts'
+export { type Clock, ManualClock, type TimerHandle } from './manual-clock.ts'
 
 export interface TestBrokerOptions
   extends Omit<BrokerOptions, 'host' | 'port' | 'httpPort' | 'httpHost' | 'faults' | 'logLevel'> {
@@ -46,7 +47,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     httpPort: http ? 0 : undefined,
     faults,
   })
-  return {
+  const broker: TestBroker = {
     bootstrap: running.bootstrap,
     port: running.port,
     httpPort: running.httpPort,
@@ -54,4 +55,6 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     faults,
     close: () => running.close(),
   }
+  shareInternals(running, broker)
+  return broker
 }

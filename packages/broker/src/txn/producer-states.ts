@@ -1,6 +1,6 @@
 // Producer state of every partition, built on top of the PartitionLog interface (storage never
-// decodes records and knows nothing of producers). Every append that carries a producer id goes
-// through here: Produce (appendProduced), the group coordinator's transactional offset commits
+// decodes records and knows nothing of producers). The partition owner (cluster/partitions.ts)
+// calls in here for every append that carries a producer id: Produce (appendProduced), the group coordinator's transactional offset commits
 // (appendCoordinatorBatch) and the transaction coordinator's markers (appendMarker). Each checks
 // the batch against the partition's PartitionProducerState, appends it and records it, in one
 // synchronous step, so the state always describes the log up to its end.
@@ -33,7 +33,8 @@ import {
   readBatch,
   readControlRecord,
 } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
+import type { Logger } from 'pino'
+import type { TopicState } from '../cluster/topics.ts'
 import type { AppendResult, PartitionLog } from '../storage/index.ts'
 import {
   decodeSnapshot,
@@ -90,8 +91,32 @@ function factsOf(batch: Buffer, pos = 0): BatchFacts {
   }
 }
 
+/** Kafka's transaction.partition.verification: may this transactional batch open a transaction here? */
+export interface TransactionVerifier {
+  verifyPartition(
+    transactionalId: string | null,
+    producerId: bigint,
+    producerEpoch: number,
+    topic: string,
+    partition: number,
+  ): { errorCode: number; message: string }
+}
+
+/** What the producer states work with. */
+export interface ProducerStateDeps {
+  readonly log: Logger
+  /** The broker's data directory; undefined for a broker that keeps everything in memory. */
+  readonly dataDir: string | undefined
+  readonly topics: {
+    get(name: string): TopicState | undefined
+    byId(topicId: string): TopicState | undefined
+  }
+  /** The transaction coordinator's side of a transactional append. */
+  readonly verifier: TransactionVerifier
+}
+
 export class ProducerStateManager {
-  private readonly broker: Broker
+  private readonly deps: ProducerStateDeps
   private readonly config: TransactionConfig
   /** `<dataDir>/__producer_state`, or undefined for a broker that keeps everything in memory. */
   readonly dir: string | undefined
@@ -103,11 +128,10 @@ export class ProducerStateManager {
   private snapshotting: Promise<void> | undefined
   private stopped = false
 
-  constructor(broker: Broker, config: TransactionConfig) {
-    this.broker = broker
+  constructor(deps: ProducerStateDeps, config: TransactionConfig) {
+    this.deps = deps
     this.config = config
-    this.dir =
-      broker.config.dataDir === undefined ? undefined : join(broker.config.dataDir, PRODUCER_STATE_DIR)
+    this.dir = deps.dataDir === undefined ? undefined : join(deps.dataDir, PRODUCER_STATE_DIR)
   }
 
   /**
@@ -124,7 +148,7 @@ export class ProducerStateManager {
         }
         const parsed = parseSnapshotFileName(name)
         if (!parsed) continue
-        const topic = this.broker.topics.byId(parsed.topicId)
+        const topic = this.deps.topics.byId(parsed.topicId)
         const log = topic?.partitions[parsed.partition]
         if (!log || parsed.offset > log.logEndOffset) {
           this.unlinkQuietly(name)
@@ -160,7 +184,7 @@ export class ProducerStateManager {
   private load(log: PartitionLog): Loaded | undefined {
     const existing = this.loaded.get(log)
     if (existing) return existing
-    const topicId = this.broker.topics.get(log.topic)?.topicId
+    const topicId = this.deps.topics.get(log.topic)?.topicId
     if (topicId === undefined) return undefined
     const key = partitionKey(topicId, log.partition)
     let state: PartitionProducerState | undefined
@@ -176,7 +200,7 @@ export class ProducerStateManager {
         state = PartitionProducerState.fromSnapshot(decoded.snapshot)
         from = Math.max(offset, log.logStartOffset)
       } catch (err) {
-        this.broker.log.warn(
+        this.deps.log.warn(
           { err, topic: log.topic, partition: log.partition, offset },
           'unreadable producer state snapshot skipped',
         )
@@ -197,7 +221,7 @@ export class ProducerStateManager {
     }
     this.loaded.set(log, loaded)
     if (replayed.bytes > 16 * 1024 * 1024) {
-      this.broker.log.info(
+      this.deps.log.info(
         {
           topic: log.topic,
           partition: log.partition,
@@ -227,7 +251,7 @@ export class ProducerStateManager {
         continue
       }
       if (read.kind !== 'ok') {
-        this.broker.log.error(
+        this.deps.log.error(
           { topic: log.topic, partition: log.partition, offset, result: read.kind },
           'cannot read the log to rebuild producer state',
         )
@@ -280,7 +304,7 @@ export class ProducerStateManager {
         }
       }
     } catch (err) {
-      this.broker.log.warn(
+      this.deps.log.warn(
         { err, topic: log.topic, partition: log.partition, offset: base },
         'control batch that does not decode skipped',
       )
@@ -315,7 +339,7 @@ export class ProducerStateManager {
     }
     if (checked.kind === 'refused') return checked
     if (facts.isTransactional && !loaded.state.hasOpenTransaction(pid)) {
-      const verified = this.broker.transactions.verifyPartition(
+      const verified = this.deps.verifier.verifyPartition(
         transactionalId,
         pid,
         facts.producerEpoch,
@@ -383,7 +407,6 @@ export class ProducerStateManager {
     if (appended.kind === 'appended') {
       loaded.state.applyMarker(producerId, producerEpoch, coordinatorEpoch, commit, appended.baseOffset, now)
       loaded.dirty = true
-      this.broker.appends.notify(log.topic, log.partition)
     }
     return appended
   }
@@ -438,7 +461,7 @@ export class ProducerStateManager {
   snapshotNow(): Promise<void> {
     if (this.stopped) return Promise.resolve()
     this.snapshotting ??= this.writeSnapshots()
-      .catch((err) => this.broker.log.error({ err }, 'producer state snapshot failed'))
+      .catch((err) => this.deps.log.error({ err }, 'producer state snapshot failed'))
       .finally(() => {
         this.snapshotting = undefined
       })
@@ -450,7 +473,7 @@ export class ProducerStateManager {
     const work: { loaded: Loaded; offset: number; body: string }[] = []
     for (const loaded of [...this.loaded.values()]) {
       const { log, state } = loaded
-      const topic = this.broker.topics.get(log.topic)
+      const topic = this.deps.topics.get(log.topic)
       if (!topic || topic.topicId !== loaded.topicId || topic.partitions[log.partition] !== log) {
         // Its topic was deleted: forget the state and its files.
         this.loaded.delete(log)
@@ -486,7 +509,7 @@ export class ProducerStateManager {
         await writeDurably(join(dir, snapshotFileName(topicId, log.partition, w.offset)), w.body)
       } catch (err) {
         w.loaded.dirty = true
-        this.broker.log.warn(
+        this.deps.log.warn(
           { err, topic: log.topic, partition: log.partition },
           'producer state snapshot not written',
         )

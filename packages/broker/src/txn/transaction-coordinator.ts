@@ -20,10 +20,12 @@
 // and only after the new metadata is on disk. Readers (Produce's verification, Describe/List)
 // read the current entry.
 import { ErrorCode } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
-import { everyPartition, type TopicPartitionErrors } from '../group/coordinator.ts'
+import type { InternalTopicDeps } from '../cluster/internal-topic.ts'
+import type { Partitions } from '../cluster/partitions.ts'
+import { type Clock, systemClock, type TimerHandle } from '../group/clock.ts'
+import { everyPartition, type GroupCoordinator, type TopicPartitionErrors } from '../group/coordinator.ts'
 import { OFFSETS_TOPIC } from '../group/offsets-topic.ts'
-import { SerialQueue } from '../group/serial-queue.ts'
+import { SerialQueues } from '../serial-queue.ts'
 import type { PartitionLog } from '../storage/index.ts'
 import { ProducerIdManager } from './producer-ids.ts'
 import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-log.ts'
@@ -83,24 +85,48 @@ export interface DescribedTransaction {
 
 const ALL_STATES: ReadonlySet<string> = new Set(Object.values(TxnState))
 
+/** The group coordinator's side of a transaction: its offsets partition and its pending offsets. */
+export interface TransactionGroupSide {
+  /** NONE once __consumer_offsets exists and is loaded, else the error to answer. */
+  ensureReady(): Promise<number>
+  /** The __consumer_offsets partition that holds a group. */
+  offsetsPartitionFor(groupId: string): number
+  completeTransaction: GroupCoordinator['completeTransaction']
+  commitTxnOffsets: GroupCoordinator['commitTxnOffsets']
+}
+
+/** What the transaction coordinator works with. */
+export interface TransactionCoordinatorDeps extends InternalTopicDeps {
+  readonly brokerConfigs: Readonly<Record<string, string>>
+  /** Where producer ids are kept (`<dataDir>/__producer_state`); undefined in memory. */
+  readonly producerIdDir: string | undefined
+  /** Writes a transaction's COMMIT/ABORT markers into its partitions. */
+  readonly markers: Pick<Partitions, 'appendMarker'>
+  readonly groups: TransactionGroupSide
+  /** Transaction timestamps and timeouts (an injected clock in tests). */
+  readonly clock?: Clock
+}
+
 export class TransactionCoordinator {
   readonly config: TransactionConfig
   readonly stateTopic: TransactionStateTopic
-  private readonly broker: Broker
+  private readonly deps: TransactionCoordinatorDeps
+  private readonly clock: Clock
   private readonly producerIds: ProducerIdManager
   /** Owner: this coordinator (entries replaced by each id's queue; see the file comment). */
   private readonly txns = new Map<string, TxnMetadata>()
   /** Owner: this coordinator; one queue per transactional id with work queued. */
-  private readonly queues = new Map<string, SerialQueue>()
-  private timer: NodeJS.Timeout | undefined
+  private readonly queues = new SerialQueues<string>()
+  private timer: TimerHandle | undefined
   private lastExpiryRun = 0
   private stopped = false
 
-  constructor(broker: Broker) {
-    this.broker = broker
-    this.config = transactionConfig(broker.config.brokerConfigs)
-    this.stateTopic = new TransactionStateTopic(broker, this.config)
-    this.producerIds = new ProducerIdManager(broker.producers.dir)
+  constructor(deps: TransactionCoordinatorDeps) {
+    this.deps = deps
+    this.clock = deps.clock ?? systemClock()
+    this.config = transactionConfig(deps.brokerConfigs)
+    this.stateTopic = new TransactionStateTopic(deps, this.config)
+    this.producerIds = new ProducerIdManager(deps.producerIdDir)
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -120,11 +146,10 @@ export class TransactionCoordinator {
       (m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort,
     )
     for (const meta of unfinished) await this.run(meta.transactionalId, () => this.finish(meta))
-    this.lastExpiryRun = Date.now()
-    this.timer = setInterval(() => void this.onTimer(), this.config.abortTimedOutIntervalMs)
-    this.timer.unref()
+    this.lastExpiryRun = this.clock.now()
+    this.scheduleTimer()
     if (this.stateTopic.topic) {
-      this.broker.log.info(
+      this.deps.log.info(
         {
           transactionalIds: this.txns.size,
           completed: unfinished.length,
@@ -139,18 +164,12 @@ export class TransactionCoordinator {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    if (this.timer) clearInterval(this.timer)
-    await Promise.all([...this.queues.values()].map((q) => q.run(() => undefined).catch(() => undefined)))
+    this.clock.clearTimeout(this.timer)
+    await this.queues.drain()
   }
 
-  private async run<T>(transactionalId: string, task: () => Promise<T>): Promise<T> {
-    let queue = this.queues.get(transactionalId)
-    if (!queue) this.queues.set(transactionalId, (queue = new SerialQueue()))
-    try {
-      return await queue.run(task)
-    } finally {
-      if (queue.size === 0 && this.queues.get(transactionalId) === queue) this.queues.delete(transactionalId)
-    }
+  private run<T>(transactionalId: string, task: () => Promise<T>): Promise<T> {
+    return this.queues.run(transactionalId, task)
   }
 
   // ---- writes -------------------------------------------------------------------------------
@@ -185,9 +204,9 @@ export class TransactionCoordinator {
     // Complete need not be fsynced before the answer: if a power loss takes it, the broker finds
     // the transaction prepared at start and completes it again (its markers are skipped). The
     // prepare record and the markers are what must be durable.
-    const error = await this.store(completed(prepared, Date.now()), false)
+    const error = await this.store(completed(prepared, this.clock.now()), false)
     if (error !== ErrorCode.NONE) {
-      this.broker.log.warn(
+      this.deps.log.warn(
         { transactionalId: prepared.transactionalId, error },
         'transaction completion not written; will retry',
       )
@@ -197,35 +216,29 @@ export class TransactionCoordinator {
   }
 
   private async writeMarkers(meta: TxnMetadata, commit: boolean): Promise<boolean> {
-    const now = Date.now()
+    const now = this.clock.now()
     const touched: PartitionLog[] = []
     const offsetsPartitions: number[] = []
     let ok = true
     for (const { topic, partition } of meta.partitions) {
-      const log = this.broker.topics.get(topic)?.partitions[partition]
+      const log = this.deps.topics.get(topic)?.partitions[partition]
       if (!log) continue // deleted since: nothing left to mark
-      const appended = this.broker.producers.appendMarker(
-        log,
-        meta.producerId,
-        meta.producerEpoch,
-        commit,
-        now,
-      )
+      const appended = this.deps.markers.appendMarker(log, meta.producerId, meta.producerEpoch, commit, now)
       if (appended.kind === 'appended') touched.push(log)
       else if (appended.kind !== 'skipped') {
         ok = false
-        this.broker.log.error({ topic, partition, result: appended.kind }, 'transaction marker not written')
+        this.deps.log.error({ topic, partition, result: appended.kind }, 'transaction marker not written')
       }
       if (topic === OFFSETS_TOPIC) offsetsPartitions.push(partition)
     }
     try {
       await Promise.all(touched.map((log) => log.flush()))
     } catch (err) {
-      this.broker.log.error({ err }, 'transaction markers not synced')
+      this.deps.log.error({ err }, 'transaction markers not synced')
       return false
     }
     if (offsetsPartitions.length > 0) {
-      await this.broker.groups.completeTransaction(meta.producerId, offsetsPartitions, commit)
+      await this.deps.groups.completeTransaction(meta.producerId, offsetsPartitions, commit)
     }
     return ok
   }
@@ -256,7 +269,7 @@ export class TransactionCoordinator {
     }
     if (!(await this.stateTopic.ensure())) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     return this.run(transactionalId, async () => {
-      const now = Date.now()
+      const now = this.clock.now()
       const meta =
         this.txns.get(transactionalId) ??
         newTxnMetadata(transactionalId, this.producerIds.generate(), transactionTimeoutMs, now)
@@ -267,7 +280,7 @@ export class TransactionCoordinator {
         case 'error':
           return fail(decision.errorCode)
         case 'fence': {
-          this.broker.log.info(
+          this.deps.log.info(
             { transactionalId, producerId: meta.producerId, epoch: decision.next.producerEpoch },
             'a new producer fenced the previous one; its open transaction is aborted',
           )
@@ -305,7 +318,7 @@ export class TransactionCoordinator {
         producerId,
         producerEpoch,
         partitions,
-        Date.now(),
+        this.clock.now(),
       )
       return this.apply(decision)
     })
@@ -319,9 +332,8 @@ export class TransactionCoordinator {
     groupId: string,
   ): Promise<number> {
     if (this.stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    if ((await this.broker.groups.ensureReady()) !== ErrorCode.NONE)
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const partition = this.broker.groups.offsetsTopic.partitionFor(groupId)
+    if ((await this.deps.groups.ensureReady()) !== ErrorCode.NONE) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    const partition = this.deps.groups.offsetsPartitionFor(groupId)
     return this.addPartitions(transactionalId, producerId, producerEpoch, [
       { topic: OFFSETS_TOPIC, partition },
     ])
@@ -341,7 +353,7 @@ export class TransactionCoordinator {
         producerId,
         producerEpoch,
         commit,
-        Date.now(),
+        this.clock.now(),
       )
       if (decision.kind === 'write') return this.endTransaction(decision.next)
       return this.apply(decision)
@@ -372,18 +384,18 @@ export class TransactionCoordinator {
   async txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TopicPartitionErrors[]> {
     const everywhere = (errorCode: number): TopicPartitionErrors[] => everyPartition(input.topics, errorCode)
     if (this.stopped) return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-    if ((await this.broker.groups.ensureReady()) !== ErrorCode.NONE)
+    if ((await this.deps.groups.ensureReady()) !== ErrorCode.NONE)
       return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     return this.run(input.transactionalId, async () => {
       const meta = this.txns.get(input.transactionalId)
-      const partition = this.broker.groups.offsetsTopic.partitionFor(input.groupId)
+      const partition = this.deps.groups.offsetsPartitionFor(input.groupId)
       if (!meta || meta.producerId !== input.producerId)
         return everywhere(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
       if (input.producerEpoch !== meta.producerEpoch) return everywhere(ErrorCode.INVALID_PRODUCER_EPOCH)
       if (meta.state !== TxnState.Ongoing || !hasPartition(meta, OFFSETS_TOPIC, partition)) {
         return everywhere(ErrorCode.INVALID_TXN_STATE)
       }
-      return this.broker.groups.commitTxnOffsets(input)
+      return this.deps.groups.commitTxnOffsets(input)
     })
   }
 
@@ -403,9 +415,18 @@ export class TransactionCoordinator {
 
   // ---- timers ---------------------------------------------------------------------------------
 
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms, on the coordinator's clock. */
+  private scheduleTimer(): void {
+    this.timer = this.clock.setTimeout(() => {
+      void this.onTimer().finally(() => {
+        if (!this.stopped) this.scheduleTimer()
+      })
+    }, this.config.abortTimedOutIntervalMs)
+  }
+
   private async onTimer(): Promise<void> {
     if (this.stopped) return
-    const now = Date.now()
+    const now = this.clock.now()
     try {
       await this.abortTimedOutTransactions(now)
       if (now - this.lastExpiryRun >= this.config.removeExpiredIntervalMs) {
@@ -413,7 +434,7 @@ export class TransactionCoordinator {
         await this.expireTransactionalIds(now)
       }
     } catch (err) {
-      this.broker.log.error({ err }, 'transaction timer failed')
+      this.deps.log.error({ err }, 'transaction timer failed')
     }
   }
 
@@ -422,7 +443,7 @@ export class TransactionCoordinator {
    * epoch so its producer is fenced (as Kafka does), and retries transactions stuck between their
    * prepare and complete records.
    */
-  async abortTimedOutTransactions(now = Date.now()): Promise<number> {
+  async abortTimedOutTransactions(now = this.clock.now()): Promise<number> {
     let aborted = 0
     const work = [...this.txns.values()]
       .filter(
@@ -437,7 +458,7 @@ export class TransactionCoordinator {
             return
           }
           if (!isTimedOut(current, now)) return
-          this.broker.log.info(
+          this.deps.log.info(
             {
               transactionalId: current.transactionalId,
               producerId: current.producerId,
@@ -445,7 +466,7 @@ export class TransactionCoordinator {
             },
             'transaction timed out; aborting it and fencing its producer',
           )
-          if ((await this.endTransaction(fenced(current, Date.now()))) === ErrorCode.NONE) aborted++
+          if ((await this.endTransaction(fenced(current, this.clock.now()))) === ErrorCode.NONE) aborted++
         }),
       )
     await Promise.all(work)
@@ -453,7 +474,7 @@ export class TransactionCoordinator {
   }
 
   /** transactional.id.expiration.ms: idle transactional ids are forgotten (a tombstone each). */
-  async expireTransactionalIds(now = Date.now()): Promise<number> {
+  async expireTransactionalIds(now = this.clock.now()): Promise<number> {
     let expired = 0
     const work = [...this.txns.values()]
       .filter((m) => isExpired(m, now, this.config.transactionalIdExpirationMs))
@@ -524,7 +545,7 @@ export class TransactionCoordinator {
     const unknownStateFilters = stateFilters.filter((s) => !ALL_STATES.has(s))
     const states = new Set(stateFilters.filter((s) => ALL_STATES.has(s)))
     const pids = new Set(producerIdFilters)
-    const now = Date.now()
+    const now = this.clock.now()
     const transactionStates = [...this.txns.values()]
       .filter((m) => stateFilters.length === 0 || states.has(m.state))
       .filter((m) => pids.size === 0 || pids.has(m.producerId))

@@ -17,8 +17,7 @@
 //
 // Owner: the TransactionCoordinator; writes for one transactional id come from its serial queue.
 import { buildBatch, ErrorCode, Reader, Writer } from '@runnel/protocol'
-import type { Broker } from '../broker.ts'
-import { InternalTopic } from '../cluster/internal-topic.ts'
+import { InternalTopic, type InternalTopicDeps } from '../cluster/internal-topic.ts'
 import type { TopicState } from '../cluster/topics.ts'
 import {
   NO_PRODUCER_EPOCH,
@@ -127,12 +126,12 @@ export interface ReplayedTxnRecord {
 }
 
 export class TransactionStateTopic {
-  private readonly broker: Broker
+  private readonly deps: InternalTopicDeps
   private readonly internal: InternalTopic
 
-  constructor(broker: Broker, config: TransactionConfig) {
-    this.broker = broker
-    this.internal = new InternalTopic(broker, {
+  constructor(deps: InternalTopicDeps, config: TransactionConfig) {
+    this.deps = deps
+    this.internal = new InternalTopic(deps, {
       name: TRANSACTION_STATE_TOPIC,
       partitions: config.statePartitions,
       configs: {
@@ -188,7 +187,7 @@ export class TransactionStateTopic {
           })
         } catch (err) {
           skipped++
-          this.broker.log.warn(
+          this.deps.log.warn(
             { err, partition, offset: record.offset },
             `skipping a ${TRANSACTION_STATE_TOPIC} record that does not decode`,
           )

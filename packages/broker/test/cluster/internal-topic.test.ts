@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { buildBatch, buildControlBatch, ErrorCode, type RecordBatch } from '@runnel/protocol'
 import type { Broker } from '../../src/broker.ts'
+import { brokerInternals } from '../../src/broker.ts'
+import { AppendNotifier } from '../../src/cluster/append-notifier.ts'
 import { InternalTopic, type InternalTopicSpec } from '../../src/cluster/internal-topic.ts'
 import { startBroker } from '../../src/index.ts'
 import { makeTempDir, removeDir, startTestBroker, type TestBroker } from '../helpers/broker.ts'
@@ -64,7 +66,7 @@ describe('InternalTopic', () => {
 
   before(async () => {
     running = await startTestBroker()
-    broker = running.broker
+    broker = brokerInternals(running)
   })
 
   after(async () => {
@@ -133,12 +135,12 @@ describe('InternalTopic', () => {
       const topic = internalTopic(broker, '__runnel_test_append', 3)
       const logs = (await topic.ensure())?.partitions ?? []
       const flushes = logs.map((log) => t.mock.method(log, 'flush'))
-      const notify = t.mock.method(broker.appends, 'notify')
-
       for (const [partition, key] of keysByPartition(topic).entries()) {
+        // A fetch parked on the partition: woken by the append (true), not by its 5 s timeout.
+        const woken = broker.partitions.waitForAppend([AppendNotifier.key(topic.name, partition)], 5_000)
         assert.deepEqual(await topic.append(key, record(key)), { kind: 'written', partition })
         assert.equal(flushes[partition].mock.callCount(), 1)
-        assert.deepEqual(notify.mock.calls.at(-1)?.arguments, [topic.name, partition])
+        assert.equal(await woken, true)
       }
       assert.deepEqual(
         logs.map((log) => log.logEndOffset),
@@ -180,11 +182,24 @@ describe('InternalTopic', () => {
       assert.deepEqual(await topic.append('k', record('k')), { kind: 'unavailable' })
     })
 
-    test('appendTo decides: its refusal comes back as it is, and nothing is written', async () => {
-      const topic = internalTopic(broker, '__runnel_test_append_to', 1)
-      const written = await topic.append('k', record('k'), {
-        appendTo: () => ({ kind: 'refused', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: 'fenced' }),
-      })
+    test('a coordinator batch goes through the producer state: its refusal comes back as it is, nothing is written', async () => {
+      const spec: InternalTopicSpec = { name: '__runnel_test_append_to', partitions: 1, configs: COMPACTED }
+      const topic = new InternalTopic(
+        {
+          log: broker.log,
+          topics: broker.topics,
+          partitions: {
+            appendInternal: (log, batch) => broker.partitions.appendInternal(log, batch),
+            appendCoordinatorBatch: () => ({
+              kind: 'refused',
+              errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+              message: 'fenced',
+            }),
+          },
+        },
+        spec,
+      )
+      const written = await topic.append('k', record('k'), { coordinatorBatch: true })
       assert.deepEqual(written, {
         kind: 'refused',
         errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
@@ -268,7 +283,7 @@ describe('InternalTopic', () => {
     const options = { logLevel: 'silent' as const, port: 0, host: '127.0.0.1', dataDir }
     let restarted = await startBroker(options)
     try {
-      const before = internalTopic(restarted.broker, '__runnel_test_restart', 2)
+      const before = internalTopic(brokerInternals(restarted), '__runnel_test_restart', 2)
       const keys = keysByPartition(before)
       for (const key of keys) assert.equal((await before.append(key, record(key))).kind, 'written')
       assert.equal((await before.append(keys[1], record(keys[1], null))).kind, 'written')
@@ -276,7 +291,7 @@ describe('InternalTopic', () => {
       await restarted.close()
 
       restarted = await startBroker(options)
-      const after = internalTopic(restarted.broker, '__runnel_test_restart', 2)
+      const after = internalTopic(brokerInternals(restarted), '__runnel_test_restart', 2)
       assert.ok(after.topic, 'the topic comes back from the catalog')
       assert.deepEqual(replayAll(after), written)
       assert.equal(written.seen.length, 3)

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { brokerInternals } from '../../src/broker.ts'
 import { type RunningBroker, startBroker } from '../../src/index.ts'
 import { makeTempDir, removeDir } from '../helpers/broker.ts'
 import { killChild, LineChild } from '../helpers/child-process.ts'
@@ -101,8 +102,8 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
       // ILLEGAL_GENERATION (sent with the old generation while the rebalance moves on, which
       // Kafka refuses too) as losing its whole assignment, which would hide what is tested here.
       const committedAll = () =>
-        running.broker.groups
-          .fetchOffsets(
+        brokerInternals(running)
+          .groups.fetchOffsets(
             'coop-group',
             [{ name: topic, partitionIndexes: [...Array(PARTITIONS).keys()] }],
             false,
@@ -111,7 +112,7 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
       await waitUntil(committedAll, WAIT_MS, 'the first records to be committed', () =>
         describeMembers(members),
       )
-      const generationBefore = running.broker.groups.group('coop-group')!.generationId
+      const generationBefore = brokerInternals(running).groups.group('coop-group')!.generationId
       const aBefore = new Set(a.assignment)
       const bBefore = new Set(b.assignment)
       const c = start('c3')
@@ -131,7 +132,7 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
         'every record',
         () => describeMembers(members),
       )
-      const generationAfter = running.broker.groups.group('coop-group')!.generationId
+      const generationAfter = brokerInternals(running).groups.group('coop-group')!.generationId
       t.diagnostic(
         `cooperative join of a third member: ${took} ms, generations ${generationBefore} -> ${generationAfter}`,
       )
@@ -176,7 +177,7 @@ describe('python confluent-kafka (librdkafka 2.0.2) consumer groups', () => {
         'two static members to share 6 partitions',
         () => describeMembers(members),
       )
-      const g = running.broker.groups.group(group)!
+      const g = brokerInternals(running).groups.group(group)!
       const generation = g.generationId
       const bPartitions = b.assignment
       const aAssignments = a.assignmentCount()

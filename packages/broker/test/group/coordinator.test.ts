@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { buildBatch, buildControlBatch, ErrorCode, iterateBatches, readBatch } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   decodeGroupMetadataValue,
   decodeKey,
@@ -10,7 +11,7 @@ import {
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
 } from '../../src/group/records.ts'
-import { startBroker } from '../../src/index.ts'
+import { type RunningBroker, startBroker } from '../../src/index.ts'
 import {
   BrokerProcess,
   freePort,
@@ -26,17 +27,17 @@ import { ADMIN, closeAll, formGroup, joinGroup, offset, offsetCommit } from './w
 // Short, not zero: members formed together (formGroup) must land in one first generation.
 const FAST = { 'group.initial.rebalance.delay.ms': '300' }
 
-async function createTopic(
-  broker: TestBroker | { broker: TestBroker['broker'] },
-  name: string,
-  partitions: number,
-) {
-  const r = await broker.broker.topics.create({ name, numPartitions: partitions, replicationFactor: -1 })
+async function createTopic(broker: TestBroker | RunningBroker, name: string, partitions: number) {
+  const r = await brokerInternals(broker).topics.create({
+    name,
+    numPartitions: partitions,
+    replicationFactor: -1,
+  })
   assert.ok(r.ok)
 }
 
 function appendRecords(broker: TestBroker, topic: string, partition: number, count: number): void {
-  const log = broker.broker.topics.get(topic)!.partitions[partition]
+  const log = brokerInternals(broker).topics.get(topic)!.partitions[partition]
   const records = Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`) }))
   assert.equal(log.append(buildBatch({ records })).kind, 'appended')
 }
@@ -60,9 +61,9 @@ describe('group coordinator over the wire', () => {
   test('FindCoordinator names this broker for groups and transactions, v0 to v4, and creates __consumer_offsets', async () => {
     const v0 = await client.request(10, 0, { key: 'g-find' })
     assert.equal(v0.errorCode, ErrorCode.NONE)
-    assert.equal(v0.nodeId, broker.broker.nodeId)
+    assert.equal(v0.nodeId, brokerInternals(broker).nodeId)
     assert.equal(v0.port, broker.port)
-    const offsets = broker.broker.topics.get('__consumer_offsets')!
+    const offsets = brokerInternals(broker).topics.get('__consumer_offsets')!
     assert.equal(offsets.partitions.length, 50)
     assert.equal(offsets.isInternal, true)
     assert.equal(offsets.config['cleanup.policy'], 'compact')
@@ -74,7 +75,7 @@ describe('group coordinator over the wire', () => {
     const v4 = await client.request(10, 4, { keyType: 0, coordinatorKeys: ['a', 'b', 'c'] })
     assert.deepEqual(
       v4.coordinators?.map((c) => [c.key, c.nodeId, c.port, c.errorCode]),
-      ['a', 'b', 'c'].map((k) => [k, broker.broker.nodeId, broker.port, ErrorCode.NONE]),
+      ['a', 'b', 'c'].map((k) => [k, brokerInternals(broker).nodeId, broker.port, ErrorCode.NONE]),
     )
   })
 
@@ -467,7 +468,7 @@ describe('group coordinator over the wire', () => {
   test('lag metrics: committed offset, log end offset and lag per group, topic and partition', async () => {
     appendRecords(broker, 'audit', 1, 10)
     await client.request(8, 8, offsetCommit('g-lag', ADMIN, { audit: [offset(1, 4n)] }))
-    const text = await broker.broker.metrics.registry.metrics()
+    const text = await brokerInternals(broker).metrics.registry.metrics()
     const labels = '{group="g-lag",topic="audit",partition="1"}'
     assert.ok(text.includes(`runnel_group_committed_offset${labels} 4`), text)
     assert.ok(text.includes(`runnel_group_log_end_offset${labels} 10`))
@@ -512,11 +513,11 @@ describe('group state in __consumer_offsets across restarts', () => {
       await running.close()
 
       running = await startBroker(options)
-      const group = running.broker.groups.group('g-persist')!
+      const group = brokerInternals(running).groups.group('g-persist')!
       assert.equal(group.state, 'Stable')
       assert.equal(group.generationId, 1)
       assert.equal(group.members.size, 2)
-      assert.equal(running.broker.groups.group('g-gone'), undefined)
+      assert.equal(brokerInternals(running).groups.group('g-gone'), undefined)
       const after = await WireClient.connect(running.port)
       const hb = await after.request(12, 3, {
         groupId: 'g-persist',
@@ -552,8 +553,8 @@ describe('group state in __consumer_offsets across restarts', () => {
 
       // The records are Kafka's: group metadata v3 and offset commits v3, keys v2 and v1.
       const log =
-        running.broker.topics.get('__consumer_offsets')!.partitions[
-          running.broker.groups.offsetsTopic.partitionFor('g-persist')
+        brokerInternals(running).topics.get('__consumer_offsets')!.partitions[
+          brokerInternals(running).groups.offsetsTopic.partitionFor('g-persist')
         ]
       const read = log.read(0, 1 << 20)
       assert.equal(read.kind, 'ok')
@@ -586,9 +587,9 @@ describe('group state in __consumer_offsets across restarts', () => {
     const options = { port: 0, dataDir, logLevel: 'silent' as const, brokerConfigs: FAST }
     let running = await startBroker(options)
     try {
-      assert.equal(await running.broker.groups.ensureReady(), ErrorCode.NONE)
-      const partition = running.broker.groups.offsetsTopic.partitionFor('g-txn')
-      const log = running.broker.topics.get('__consumer_offsets')!.partitions[partition]
+      assert.equal(await brokerInternals(running).groups.ensureReady(), ErrorCode.NONE)
+      const partition = brokerInternals(running).groups.offsetsTopic.partitionFor('g-txn')
+      const log = brokerInternals(running).topics.get('__consumer_offsets')!.partitions[partition]
       const commit = (producerId: bigint, offset: bigint) =>
         buildBatch({
           producerId,
@@ -616,7 +617,7 @@ describe('group state in __consumer_offsets across restarts', () => {
       await log.flush()
       await running.close()
       running = await startBroker(options)
-      const fetched = running.broker.groups.fetchOffsets(
+      const fetched = brokerInternals(running).groups.fetchOffsets(
         'g-txn',
         [{ name: 'orders', partitionIndexes: [0, 1] }],
         true,
@@ -643,19 +644,19 @@ describe('group state in __consumer_offsets across restarts', () => {
       const c = await WireClient.connect(running.port)
       await c.request(8, 8, offsetCommit('g-expire', ADMIN, { orders: [offset(2, 5n)] }))
       c.close()
-      const early = await running.broker.groups.expireOffsets(Date.now() + 59 * 60_000)
-      assert.equal(running.broker.groups.group('g-expire')?.offsets.size, 1)
+      const early = await brokerInternals(running).groups.expireOffsets(Date.now() + 59 * 60_000)
+      assert.equal(brokerInternals(running).groups.group('g-expire')?.offsets.size, 1)
       assert.equal(early.offsets, 0)
-      const late = await running.broker.groups.expireOffsets(Date.now() + 61 * 60_000)
+      const late = await brokerInternals(running).groups.expireOffsets(Date.now() + 61 * 60_000)
       assert.ok(late.offsets >= 1)
       assert.equal(
-        running.broker.groups.group('g-expire'),
+        brokerInternals(running).groups.group('g-expire'),
         undefined,
         'the empty group went with its last offset',
       )
       await running.close()
       running = await startBroker(options)
-      assert.equal(running.broker.groups.group('g-expire'), undefined)
+      assert.equal(brokerInternals(running).groups.group('g-expire'), undefined)
     } finally {
       await running.close()
     }

@@ -11,6 +11,7 @@
 // Every child is killed by PID in `finally`; every wait has a deadline.
 import assert from 'node:assert/strict'
 import { buildBatch } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import { type RunningBroker, startBroker } from '../../src/index.ts'
 import { freePort, makeTempDir, removeDir } from '../helpers/broker.ts'
 import { killChild, type LineChild } from '../helpers/child-process.ts'
@@ -73,7 +74,7 @@ export type SpawnMember = (name: string, bootstrap: string, topic: string, group
 
 /** Creates `topic` with PARTITIONS partitions; a refusal fails the test. */
 export async function createScenarioTopic(running: RunningBroker, topic: string): Promise<void> {
-  const created = await running.broker.topics.create({
+  const created = await brokerInternals(running).topics.create({
     name: topic,
     numPartitions: PARTITIONS,
     replicationFactor: -1,
@@ -129,16 +130,18 @@ export function produce(
   perPartition: number,
 ): string[] {
   const values: string[] = []
-  const t = running.broker.topics.get(topic)!
+  const t = brokerInternals(running).topics.get(topic)!
   for (let p = 0; p < t.partitions.length; p++) {
     const records = Array.from({ length: perPartition }, (_, i) => {
       const v = `${phase}:${p}:${i}`
       values.push(v)
       return { key: Buffer.from(`k${i}`), value: Buffer.from(v) }
     })
-    const result = t.partitions[p].append(buildBatch({ records }))
+    const result = brokerInternals(running).partitions.appendInternal(
+      t.partitions[p],
+      buildBatch({ records }),
+    )
     assert.equal(result.kind, 'appended')
-    running.broker.appends.notify(topic, p)
   }
   return values
 }
@@ -251,10 +254,13 @@ export async function runGroupScenario(options: ScenarioOptions): Promise<Scenar
     await waitUntil(allSeen, waitMs, 'every record so far', missing)
 
     // Everything consumed is committed: wait for the commits to reach the log end.
-    const logEnd = () => running.broker.topics.get(topic)!.partitions.map((l) => l.logEndOffset)
+    const logEnd = () =>
+      brokerInternals(running)
+        .topics.get(topic)!
+        .partitions.map((l) => l.logEndOffset)
     const committed = () =>
-      running.broker.groups
-        .fetchOffsets(group, [{ name: topic, partitionIndexes: [...Array(PARTITIONS).keys()] }], false)
+      brokerInternals(running)
+        .groups.fetchOffsets(group, [{ name: topic, partitionIndexes: [...Array(PARTITIONS).keys()] }], false)
         .topics[0].partitions.map((p) => Number(p.committedOffset))
     await waitUntil(
       () => committed().join() === logEnd().join(),
@@ -318,10 +324,10 @@ export async function runGroupScenario(options: ScenarioOptions): Promise<Scenar
     )
     await Promise.all(live().map((m) => m.child.stop(15_000)))
     await waitUntil(
-      () => running.broker.groups.group(group)?.state === 'Empty',
+      () => brokerInternals(running).groups.group(group)?.state === 'Empty',
       waitMs,
       'the group to be empty after the members left',
-      () => `state ${running.broker.groups.group(group)?.state}`,
+      () => `state ${brokerInternals(running).groups.group(group)?.state}`,
     )
     if (!options.clientRedelivers) assert.deepEqual(committed(), logEnd(), 'leaving lost no commit')
     return { failoverMs: sinceKill, scaleOutMs, restartResumeMs, records, duplicates }

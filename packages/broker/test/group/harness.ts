@@ -9,8 +9,8 @@ import {
   type StoredGroup,
 } from '../../src/group/classic-group.ts'
 import type { JoinOutcome, ProtocolEntry, SyncOutcome } from '../../src/group/member.ts'
-import { SerialQueue } from '../../src/group/serial-queue.ts'
-import { FakeClock } from './fake-clock.ts'
+import { SerialQueue } from '../../src/serial-queue.ts'
+import { ManualClock } from '../../src/testing/manual-clock.ts'
 
 /** A ConsumerProtocolSubscription v0: version, topics, null user data. */
 export function subscription(topics: string[], extra = ''): Buffer {
@@ -56,7 +56,7 @@ export class Held<T> {
 
 export interface Harness {
   group: ClassicGroup
-  clock: FakeClock
+  clock: ManualClock
   queue: SerialQueue
   stored: StoredGroup[]
   /** Error code the next metadata writes answer with. */
@@ -84,7 +84,7 @@ export const SESSION_MS = 10_000
 export const REBALANCE_MS = 30_000
 
 export function harness(config: Partial<GroupConfig> = {}): Harness {
-  const clock = new FakeClock()
+  const clock = new ManualClock(1_700_000_000_000)
   const queue = new SerialQueue()
   let ids = 0
   const h: Harness = {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { CreateTopicsRequestCreatableTopic } from '@runnel/protocol'
 import type { Admin as KafkaJsAdmin } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   type AdminTestBroker,
   confluentAdmin,
@@ -109,7 +110,7 @@ describe('CreateTopics', () => {
         })
         assert.match(created.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
         assert.notEqual(created.id, ZERO_UUID)
-        assert.equal(created.id, broker.broker.topics.get('pl-payments')?.topicId)
+        assert.equal(created.id, brokerInternals(broker).topics.get('pl-payments')?.topicId)
         assert.equal(created.partitions, 4)
         assert.equal(created.replicas, 1)
         assert.equal(created.configuration['segment.bytes'], '1048576')
@@ -183,8 +184,8 @@ describe('CreateTopics', () => {
       assert.equal(byName.get('raw-dup')?.errorCode, 42)
       assert.equal(byName.get('raw-dup')?.errorMessage, 'Duplicate topic name.')
       assert.equal(byName.get('raw-single')?.errorCode, 0)
-      assert.equal(broker.broker.topics.get('raw-dup'), undefined)
-      assert.ok(broker.broker.topics.get('raw-single'))
+      assert.equal(brokerInternals(broker).topics.get('raw-dup'), undefined)
+      assert.ok(brokerInternals(broker).topics.get('raw-single'))
     })
 
     test('a null config value is INVALID_CONFIG', async () => {
@@ -261,7 +262,7 @@ describe('CreateTopics', () => {
         [configs.get('cleanup.policy')?.value, configs.get('cleanup.policy')?.configSource],
         ['delete', 5],
       )
-      assert.equal(broker.broker.topics.get('raw-preview'), undefined)
+      assert.equal(brokerInternals(broker).topics.get('raw-preview'), undefined)
     })
 
     test('v0 carries the error code without a message', async () => {
@@ -292,9 +293,9 @@ describe('CreateTopics', () => {
     ])
     assert.deepEqual(created, { 'ck-events': { ok: true } })
     assert.deepEqual(dryRun, { 'ck-dry-run': { ok: true } })
-    assert.equal(broker.broker.topics.get('ck-events')?.partitions.length, 3)
-    assert.equal(broker.broker.topics.get('ck-events')?.overrides['retention.ms'], '86400000')
-    assert.equal(broker.broker.topics.get('ck-dry-run'), undefined)
+    assert.equal(brokerInternals(broker).topics.get('ck-events')?.partitions.length, 3)
+    assert.equal(brokerInternals(broker).topics.get('ck-events')?.overrides['retention.ms'], '86400000')
+    assert.equal(brokerInternals(broker).topics.get('ck-dry-run'), undefined)
     assert.deepEqual(refused['ck-rf2'], {
       ok: false,
       code: 38,

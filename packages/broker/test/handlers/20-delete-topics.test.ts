@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Admin as KafkaJsAdmin } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   type AdminTestBroker,
   confluentAdmin,
@@ -23,7 +24,7 @@ describe('DeleteTopics', () => {
   const create = async (...names: string[]) => {
     for (const name of names) await createTopic(broker, name, 2)
   }
-  const exists = (name: string) => broker.broker.topics.get(name) !== undefined
+  const exists = (name: string) => brokerInternals(broker).topics.get(name) !== undefined
 
   before(async () => {
     ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
@@ -32,12 +33,12 @@ describe('DeleteTopics', () => {
 
   test('kafkajs (v1) deletes topics by name; a recreated topic gets a new id', async () => {
     await create('kj-a', 'kj-b')
-    const oldId = broker.broker.topics.get('kj-a')?.topicId
+    const oldId = brokerInternals(broker).topics.get('kj-a')?.topicId
     await kafkajs.deleteTopics({ topics: ['kj-a', 'kj-b'] })
     const listed = await kafkajs.listTopics()
     assert.equal(listed.includes('kj-a') || listed.includes('kj-b'), false)
     await create('kj-a')
-    assert.notEqual(broker.broker.topics.get('kj-a')?.topicId, oldId)
+    assert.notEqual(brokerInternals(broker).topics.get('kj-a')?.topicId, oldId)
   })
 
   test('kafkajs: an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', async () => {
@@ -64,7 +65,7 @@ describe('DeleteTopics', () => {
   describe('v6 by topic id (raw)', () => {
     test('deletes by id and answers with the name and id', async () => {
       await create('raw-by-id')
-      const topicId = broker.broker.topics.get('raw-by-id')?.topicId ?? ''
+      const topicId = brokerInternals(broker).topics.get('raw-by-id')?.topicId ?? ''
       const response = await rawRequest(broker.bootstrap, 20, 6, {
         topics: [{ name: null, topicId }],
         timeoutMs: 5000,
@@ -75,7 +76,7 @@ describe('DeleteTopics', () => {
 
     test('bad entries get their own errors and the good one is still deleted', async () => {
       await create('raw-keep-going', 'raw-dup', 'raw-both')
-      const both = broker.broker.topics.get('raw-both')?.topicId ?? ''
+      const both = brokerInternals(broker).topics.get('raw-both')?.topicId ?? ''
       const response = await rawRequest(broker.bootstrap, 20, 6, {
         topics: [
           { name: null, topicId: UNKNOWN_ID },
@@ -118,7 +119,7 @@ describe('DeleteTopics', () => {
 
     test('a name that resolves to an id also given deletes neither', async () => {
       await create('raw-same')
-      const topicId = broker.broker.topics.get('raw-same')?.topicId ?? ''
+      const topicId = brokerInternals(broker).topics.get('raw-same')?.topicId ?? ''
       const response = await rawRequest(broker.bootstrap, 20, 6, {
         topics: [
           { name: null, topicId },

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { Kafka, type Admin as KafkaJsAdmin, logLevel, type Producer } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import { startBroker } from '../../src/index.ts'
 import {
   type AdminTestBroker,
@@ -62,7 +63,7 @@ describe('DeleteRecords', () => {
       await producer.send({ topic: name, messages: [{ partition: 0, key: `k${i}`, value: `record ${i}` }] })
   }
   const logStart = (name: string, partition = 0) =>
-    broker.broker.topics.partition(name, partition)?.logStartOffset
+    brokerInternals(broker).topics.partition(name, partition)?.logStartOffset
 
   before(async () => {
     ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
@@ -142,10 +143,10 @@ describe('DeleteRecords', () => {
   test('raw: per-partition errors with low watermark -1, and the good partitions still trimmed', async () => {
     await createWith('raw-trim', 5)
     await createWith('raw-both-policies', 2, { 'cleanup.policy': 'compact,delete' })
-    if (!broker.broker.topics.get('__consumer_offsets')) {
+    if (!brokerInternals(broker).topics.get('__consumer_offsets')) {
       assert.ok(
         (
-          await broker.broker.topics.create({
+          await brokerInternals(broker).topics.create({
             name: '__consumer_offsets',
             numPartitions: 1,
             replicationFactor: 1,
@@ -198,7 +199,13 @@ test('the new log start offset survives a restart', async () => {
     const first = await startBroker({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' })
     try {
       assert.ok(
-        (await first.broker.topics.create({ name: 'durable', numPartitions: 1, replicationFactor: 1 })).ok,
+        (
+          await brokerInternals(first).topics.create({
+            name: 'durable',
+            numPartitions: 1,
+            replicationFactor: 1,
+          })
+        ).ok,
       )
       const producer = new Kafka({ brokers: [first.bootstrap], logLevel: logLevel.NOTHING }).producer()
       await producer.connect()
@@ -214,7 +221,7 @@ test('the new log start offset survives a restart', async () => {
     }
     const second = await startBroker({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' })
     try {
-      assert.equal(second.broker.topics.partition('durable', 0)?.logStartOffset, 3)
+      assert.equal(brokerInternals(second).topics.partition('durable', 0)?.logStartOffset, 3)
       assert.deepEqual(await offsetsFromBeginning(second.bootstrap, 'durable', 0), [3])
     } finally {
       await second.close()

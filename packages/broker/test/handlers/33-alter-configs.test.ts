@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { ConfigResourceTypeValue } from '@platformatic/kafka'
 import { Kafka, type Admin as KafkaJsAdmin, logLevel } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import { startBroker } from '../../src/index.ts'
 import {
   type AdminTestBroker,
@@ -27,7 +28,7 @@ describe('AlterConfigs', () => {
   let kafkajs: KafkaJsAdmin
 
   const create = (name: string, configs: Record<string, string> = {}) => createTopic(broker, name, 1, configs)
-  const overrides = (name: string) => broker.broker.topics.get(name)?.overrides
+  const overrides = (name: string) => brokerInternals(broker).topics.get(name)?.overrides
 
   before(async () => {
     ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())
@@ -278,7 +279,7 @@ test('altered configs survive a restart', async () => {
   try {
     const first = await startBroker({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent' })
     try {
-      const created = await first.broker.topics.create({
+      const created = await brokerInternals(first).topics.create({
         name: 'durable',
         numPartitions: 1,
         replicationFactor: 1,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Admin as KafkaJsAdmin } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   type AdminTestBroker,
   confluentAdmin,
@@ -19,7 +20,7 @@ describe('CreatePartitions', () => {
   let kafkajs: KafkaJsAdmin
 
   const create = (name: string, numPartitions: number) => createTopic(broker, name, numPartitions)
-  const partitionCount = (name: string) => broker.broker.topics.get(name)?.partitions.length
+  const partitionCount = (name: string) => brokerInternals(broker).topics.get(name)?.partitions.length
 
   before(async () => {
     ;({ broker, kafkajs } = await startAdminBrokerAndKafkajs())

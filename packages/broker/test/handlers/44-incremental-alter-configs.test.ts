@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Admin, ConfigResourceTypeValue, IncrementalAlterConfigsOptions } from '@platformatic/kafka'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   type AdminTestBroker,
   createTopic,
@@ -25,7 +26,7 @@ describe('IncrementalAlterConfigs', () => {
   let admin: Admin
 
   const create = (name: string, configs: Record<string, string> = {}) => createTopic(broker, name, 1, configs)
-  const overrides = (name: string) => broker.broker.topics.get(name)?.overrides
+  const overrides = (name: string) => brokerInternals(broker).topics.get(name)?.overrides
   const alter = (
     resourceName: string,
     configs: Op[],
@@ -171,7 +172,8 @@ describe('IncrementalAlterConfigs', () => {
   ]
   for (const [what, name, ops, resourceType, errorId, message] of refusals) {
     test(`${what} is ${errorId} and changes nothing`, async () => {
-      if (!broker.broker.topics.get('inc-refused')) await create('inc-refused', { 'segment.ms': '60000' })
+      if (!brokerInternals(broker).topics.get('inc-refused'))
+        await create('inc-refused', { 'segment.ms': '60000' })
       const err = await rejection(alter(name, ops, { resourceType }))
       assert.deepEqual(platformaticErrors(err), [[errorId, message]])
       assert.deepEqual(overrides('inc-refused'), { 'segment.ms': '60000' })

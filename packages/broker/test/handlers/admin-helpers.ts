@@ -2,9 +2,7 @@
 // clients pointed at it, and a raw one-request connection for versions no client sends.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Admin } from '@platformatic/kafka'
 import {
@@ -15,28 +13,16 @@ import {
   type ResponseMap,
 } from '@runnel/protocol'
 import { Kafka, type Admin as KafkaJsAdmin, logLevel } from 'kafkajs'
-import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/index.ts'
+import { brokerInternals } from '../../src/broker.ts'
+import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 
-export interface AdminTestBroker extends RunningBroker {
-  dispose(): Promise<void>
-}
+export type AdminTestBroker = TestBroker
 
 /** A broker on 127.0.0.1 with its data in a fresh temp dir, removed by dispose(). */
-export async function startAdminBroker(
-  options: Omit<BrokerOptions, 'port' | 'dataDir'> = {},
+export function startAdminBroker(
+  options: Parameters<typeof startTestBroker>[0] = {},
 ): Promise<AdminTestBroker> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'runnel-admin-'))
-  const running = await startBroker({ logLevel: 'silent', ...options, host: '127.0.0.1', port: 0, dataDir })
-  return {
-    ...running,
-    async dispose() {
-      try {
-        await running.close()
-      } finally {
-        await rm(dataDir, { recursive: true, force: true })
-      }
-    },
-  }
+  return startTestBroker(options)
 }
 
 export async function kafkajsAdmin(bootstrap: string): Promise<KafkaJsAdmin> {
@@ -70,7 +56,7 @@ export async function withPlatformaticAdmin<T>(
 
 /** What most admin test files start in before(): a broker and a kafkajs admin connected to it. */
 export async function startAdminBrokerAndKafkajs(
-  options: Omit<BrokerOptions, 'port' | 'dataDir'> = {},
+  options: Parameters<typeof startTestBroker>[0] = {},
 ): Promise<{ broker: AdminTestBroker; kafkajs: KafkaJsAdmin }> {
   const broker = await startAdminBroker(options)
   try {
@@ -94,7 +80,12 @@ export async function createTopic(
   numPartitions: number,
   configs: Record<string, string> = {},
 ): Promise<void> {
-  const outcome = await broker.broker.topics.create({ name, numPartitions, replicationFactor: 1, configs })
+  const outcome = await brokerInternals(broker).topics.create({
+    name,
+    numPartitions,
+    replicationFactor: 1,
+    configs,
+  })
   assert.ok(outcome.ok, `create ${name}`)
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ErrorCode } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import {
   type AdminTestBroker,
   createTopic,
@@ -112,7 +113,7 @@ describe('DescribeCluster, DescribeTopicPartitions, DescribeLogDirs', () => {
     assert.equal(r.results.length, 1)
     const [dir] = r.results
     assert.equal(dir.errorCode, ErrorCode.NONE)
-    assert.equal(dir.logDir, broker.broker.config.dataDir)
+    assert.equal(dir.logDir, brokerInternals(broker).config.dataDir)
     assert.deepEqual(
       dir.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)]),
       [['beta', [0, 4]]],
@@ -123,6 +124,6 @@ describe('DescribeCluster, DescribeTopicPartitions, DescribeLogDirs', () => {
       admin.describeLogDirs({ topics: [{ name: 'alpha', partitions: [0, 1, 2] }] }),
     )
     const text = JSON.stringify(described, (_, v) => (typeof v === 'bigint' ? String(v) : v))
-    assert.ok(text.includes('"alpha"') && text.includes(broker.broker.config.dataDir!), text)
+    assert.ok(text.includes('"alpha"') && text.includes(brokerInternals(broker).config.dataDir!), text)
   })
 })

@@ -9,6 +9,7 @@ import { closeSync, openSync, readdirSync, statSync, truncateSync, writeSync } f
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { buildBatch, ErrorCode } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import { type RunningBroker, startBroker } from '../../src/index.ts'
 import { partitionDir } from '../../src/storage/file-names.ts'
 import { makeTempDir, removeDir } from '../helpers/broker.ts'
@@ -173,7 +174,7 @@ describe('storage failures as clients and operators see them', () => {
   })
 
   it('a defect in a read answers UNKNOWN_SERVER_ERROR for that partition only; the next fetch is served', async () => {
-    const log = broker.broker.topics.get(TOPIC)!.partitions[0] as unknown as {
+    const log = brokerInternals(broker).topics.get(TOPIC)!.partitions[0] as unknown as {
       readCached: (...args: unknown[]) => unknown
     }
     const readCached = log.readCached

@@ -1,10 +1,15 @@
-// Brokers for tests: in this process (startBroker in a temp dir) or as a child process running
+// Brokers for tests: in this process (startTestBroker in a temp dir) or as a child process running
 // the CLI (for SIGTERM and kill -9), always on 127.0.0.1.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/index.ts'
+import { shareInternals } from '../../src/broker.ts'
+import {
+  type TestBroker as ProductTestBroker,
+  startTestBroker as startProductTestBroker,
+  type TestBrokerOptions,
+} from '../../src/testing/index.ts'
 import { LineChild, tail } from './child-process.ts'
 
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname
@@ -21,22 +26,28 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true, maxRetries: 3 })
 }
 
-export interface TestBroker extends RunningBroker {
+export interface TestBroker extends ProductTestBroker {
   readonly dataDir: string
   /** Closes the broker and removes its data directory. */
   dispose(): Promise<void>
 }
 
-/** Starts a broker in this process with its data in a fresh temp dir. */
+/**
+ * Starts a broker in this process with its data in a fresh temp dir: the package's own
+ * startTestBroker (`@runnel/broker/testing`) on disk. `httpPort: 0` also serves /health and
+ * /metrics. Its state is at hand through `brokerInternals(broker)` (src/broker.ts).
+ */
 export async function startTestBroker(
-  options: Omit<BrokerOptions, 'port' | 'dataDir'> = {},
+  options: Omit<TestBrokerOptions, 'dataDir' | 'http'> & { httpPort?: 0 } = {},
 ): Promise<TestBroker> {
   const dataDir = await makeTempDir('broker')
   try {
-    const running = await startBroker({ logLevel: 'silent', ...options, port: 0, host: '127.0.0.1', dataDir })
-    return {
+    const { httpPort, ...rest } = options
+    const running = await startProductTestBroker({ ...rest, dataDir, http: httpPort === 0 })
+    const broker: TestBroker = {
       ...running,
       dataDir,
+      close: () => running.close(),
       async dispose() {
         try {
           await running.close()
@@ -45,6 +56,8 @@ export async function startTestBroker(
         }
       },
     }
+    shareInternals(running, broker)
+    return broker
   } catch (err) {
     await removeDir(dataDir)
     throw err

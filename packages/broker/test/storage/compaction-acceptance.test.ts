@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Admin, Consumer, Producer } from '@platformatic/kafka'
 import { buildBatch, ErrorCode, readBatch } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import { type RunningBroker, startBroker } from '../../src/index.ts'
 import type { DiskPartitionLog } from '../../src/storage/partition-log.ts'
 import { makeTempDir, removeDir, sleep } from '../helpers/broker.ts'
@@ -122,7 +123,7 @@ describe('log compaction through the broker (issue 3 acceptance)', () => {
         { name: 'delete.retention.ms', value: '0' },
       ],
     })
-    const log = running.broker.topics.partition(TOPIC, 0) as DiskPartitionLog
+    const log = brokerInternals(running).topics.partition(TOPIC, 0) as DiskPartitionLog
     const send = async (messages: { key: string; value: string | null }[]) => {
       const r = await producer.send({
         messages: messages.map((m) => ({
@@ -173,7 +174,7 @@ describe('log compaction through the broker (issue 3 acceptance)', () => {
     }
     assert.deepEqual(seen, expected)
 
-    const stats = running.broker.logs.stats()
+    const stats = brokerInternals(running).logs.stats()
     const size = log.sizeInBytes
     t.diagnostic(
       `cleanings ${stats.cleanerRuns}, read ${stats.cleanerBytesRead} B in ${Math.round(stats.cleanerTimeMs)} ms ` +
@@ -187,7 +188,7 @@ describe('log compaction through the broker (issue 3 acceptance)', () => {
   it('refuses a record without a key on a compacted topic (INVALID_RECORD)', async () => {
     const wire = await WireClient.connect(running.port)
     try {
-      const end = running.broker.topics.partition(TOPIC, 0)!.logEndOffset
+      const end = brokerInternals(running).topics.partition(TOPIC, 0)!.logEndOffset
       const response = await wire.request(0, 9, {
         transactionalId: null,
         acks: -1,
@@ -216,7 +217,7 @@ describe('log compaction through the broker (issue 3 acceptance)', () => {
         [1],
       )
       assert.match(partition.errorMessage ?? '', /Compacted topic cannot accept message without key/)
-      assert.equal(running.broker.topics.partition(TOPIC, 0)!.logEndOffset, end, 'nothing stored')
+      assert.equal(brokerInternals(running).topics.partition(TOPIC, 0)!.logEndOffset, end, 'nothing stored')
     } finally {
       wire.close()
     }
@@ -256,7 +257,7 @@ describe('log compaction through the broker (issue 3 acceptance)', () => {
     } finally {
       wire.close()
     }
-    const offsetsLog = running.broker.topics.partition('__consumer_offsets', 0) as DiskPartitionLog
+    const offsetsLog = brokerInternals(running).topics.partition('__consumer_offsets', 0) as DiskPartitionLog
     const deadline = Date.now() + 20_000
     const recordsIn = (log: DiskPartitionLog) => {
       let n = 0

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Producer as PlatformaticProducer } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
+import { brokerInternals } from '../../src/broker.ts'
 import { sleep, startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import { jsonLines, runChecked, tail } from '../helpers/child-process.ts'
 import { PYTHON } from '../helpers/python.ts'
@@ -41,7 +42,9 @@ describe('fencing and timeouts with real clients', () => {
   before(async () => {
     broker = await startTestBroker({ brokerConfigs: CONFIGS })
     for (const name of ['fence-rdkafka', 'fence-kafkajs', 'fence-platformatic', 'txn-timeout']) {
-      assert.ok((await broker.broker.topics.create({ name, numPartitions: 1, replicationFactor: -1 })).ok)
+      assert.ok(
+        (await brokerInternals(broker).topics.create({ name, numPartitions: 1, replicationFactor: -1 })).ok,
+      )
     }
     kafka = new Kafka({
       brokers: [broker.bootstrap],
@@ -65,8 +68,8 @@ describe('fencing and timeouts with real clients', () => {
       uncommitted.some((r) => r.v === 'zombie-1'),
       'the zombie wrote, and its transaction was aborted',
     )
-    const log = broker.broker.topics.partition(topic, 0)!
-    assert.equal(broker.broker.lastStableOffset(log), log.highWatermark)
+    const log = brokerInternals(broker).topics.partition(topic, 0)!
+    assert.equal(brokerInternals(broker).partitions.lastStableOffset(log), log.highWatermark)
   }
 
   test('librdkafka: the fenced producer fails with a fatal fencing error, its transaction aborted', {
@@ -80,7 +83,7 @@ describe('fencing and timeouts with real clients', () => {
         'the zombie to open its transaction',
       )
       await runChecked(PYTHON, [TXN_CLIENT, 'init', broker.bootstrap, 'rd-fence'], { timeoutMs: 30_000 })
-      const meta = broker.broker.transactions.transaction('rd-fence')!
+      const meta = brokerInternals(broker).transactions.transaction('rd-fence')!
       const p = kafka.producer({
         transactionalId: 'rd-fence-survivor',
         maxInFlightRequests: 1,
@@ -200,7 +203,7 @@ describe('fencing and timeouts with real clients', () => {
       await consumer.run({
         eachMessage: async ({ message }) => {
           seen.push(String(message.value))
-          stateWhenRead.push(broker.broker.transactions.transaction('kjs-timeout')?.state)
+          stateWhenRead.push(brokerInternals(broker).transactions.transaction('kjs-timeout')?.state)
         },
       })
       while (!seen.includes('after')) {
@@ -219,7 +222,7 @@ describe('fencing and timeouts with real clients', () => {
         `read past the open transaction while it was ${stateWhenRead[0]}`,
       )
       // the markers (what the consumer waited for) are written before the Complete record
-      while (broker.broker.transactions.transaction('kjs-timeout')?.state !== 'CompleteAbort') {
+      while (brokerInternals(broker).transactions.transaction('kjs-timeout')?.state !== 'CompleteAbort') {
         assert.ok(Date.now() - started < 20_000, 'the aborted transaction never completed')
         await sleep(20)
       }

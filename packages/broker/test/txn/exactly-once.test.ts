@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, type TestContext, test } from 'node:test'
+import { brokerInternals } from '../../src/broker.ts'
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts'
 import type { LineChild } from '../helpers/child-process.ts'
 import { PYTHON } from '../helpers/python.ts'
@@ -61,7 +62,7 @@ describe('exactly-once consume-transform-produce under SIGKILL', () => {
     const input = `${name}-in`
     const output = `${name}-out`
     for (const topic of [input, output]) {
-      const created = await broker.broker.topics.create({
+      const created = await brokerInternals(broker).topics.create({
         name: topic,
         numPartitions: INPUT_PARTITIONS,
         replicationFactor: -1,

@@ -7,6 +7,7 @@ import { cp, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ErrorCode } from '@runnel/protocol'
+import { brokerInternals } from '../../src/broker.ts'
 import { startBroker } from '../../src/index.ts'
 import { snapshotFileName } from '../../src/txn/producer-snapshot.ts'
 import { ADMIN, offset, offsetCommit } from '../group/wire-group.ts'
@@ -47,7 +48,7 @@ describe('idempotent producers and transactions over the wire', () => {
   before(async () => {
     broker = await startTestBroker({ brokerConfigs: TXN_TEST_CONFIGS })
     for (const name of ['idem', 'txn', 'fence', 'offsets-in', 'timeout', 'tools']) {
-      const r = await broker.broker.topics.create({ name, numPartitions: 2, replicationFactor: -1 })
+      const r = await brokerInternals(broker).topics.create({ name, numPartitions: 2, replicationFactor: -1 })
       assert.ok(r.ok)
     }
     client = await WireClient.connect(broker.port)
@@ -113,7 +114,7 @@ describe('idempotent producers and transactions over the wire', () => {
       baseOffset: 4,
       errorMessage: null,
     })
-    const log = broker.broker.topics.partition('idem', 0)!
+    const log = brokerInternals(broker).topics.partition('idem', 0)!
     assert.equal(log.logEndOffset, 5)
     const gap = await produce(
       client,
@@ -194,7 +195,7 @@ describe('idempotent producers and transactions over the wire', () => {
     const after = await fetch(client, 'txn', 0, 0, READ_COMMITTED)
     assert.deepEqual(committedView(after), ['before', 'plain-during', 'committed'])
     // partition 1 got nothing: no marker there either
-    assert.equal(broker.broker.topics.partition('txn', 1)!.logEndOffset, 0)
+    assert.equal(brokerInternals(broker).topics.partition('txn', 1)!.logEndOffset, 0)
   })
 
   test('transactional writes outside the transaction are refused (INVALID_TXN_STATE)', async () => {
@@ -330,7 +331,7 @@ describe('idempotent producers and transactions over the wire', () => {
     await produce(client, 'timeout', 0, plainBatch(['after']))
     assert.deepEqual(committedView(await fetch(client, 'timeout', 0, 0, READ_COMMITTED)), [])
     const deadline = Date.now() + timeoutMs + 20_000
-    while (broker.broker.transactions.transaction('tx-timeout')?.state !== 'CompleteAbort') {
+    while (brokerInternals(broker).transactions.transaction('tx-timeout')?.state !== 'CompleteAbort') {
       assert.ok(
         Date.now() < deadline,
         `the broker did not abort the transaction within ${timeoutMs} ms + 20 s`,
@@ -341,7 +342,10 @@ describe('idempotent producers and transactions over the wire', () => {
     assert.equal(f.lastStableOffset, f.highWatermark)
     assert.deepEqual(committedView(f), ['after'])
     // the producer was fenced by the epoch bump
-    assert.equal(broker.broker.transactions.transaction('tx-timeout')?.producerEpoch, producerEpoch + 1)
+    assert.equal(
+      brokerInternals(broker).transactions.transaction('tx-timeout')?.producerEpoch,
+      producerEpoch + 1,
+    )
     assert.equal(await endTxn(client, tx, true), ErrorCode.PRODUCER_FENCED)
   })
 
@@ -414,7 +418,8 @@ describe('transactions across a restart', () => {
     let retried: Buffer
     try {
       assert.ok(
-        (await running.broker.topics.create({ name: 'r', numPartitions: 1, replicationFactor: -1 })).ok,
+        (await brokerInternals(running).topics.create({ name: 'r', numPartitions: 1, replicationFactor: -1 }))
+          .ok,
       )
       idem = (await initProducerId(c, null)).producerId
       retried = makeBatch({ producerId: idem, producerEpoch: 0, baseSequence: 0, values: ['i0', 'i1'] })
@@ -470,9 +475,15 @@ describe('transactions across a restart', () => {
     let topicId = ''
     try {
       assert.ok(
-        (await running.broker.topics.create({ name: 'crash', numPartitions: 1, replicationFactor: -1 })).ok,
+        (
+          await brokerInternals(running).topics.create({
+            name: 'crash',
+            numPartitions: 1,
+            replicationFactor: -1,
+          })
+        ).ok,
       )
-      topicId = running.broker.topics.get('crash')!.topicId
+      topicId = brokerInternals(running).topics.get('crash')!.topicId
       pid = (await initProducerId(c, null)).producerId
       await produce(
         c,
@@ -480,7 +491,7 @@ describe('transactions across a restart', () => {
         0,
         makeBatch({ producerId: pid, producerEpoch: 0, baseSequence: 0, values: ['a', 'b'] }),
       )
-      await running.broker.producers.snapshotNow()
+      await brokerInternals(running).producers.snapshotNow()
       // after the snapshot: a batch whose answer the client will "lose", an aborted and an open transaction
       late = makeBatch({ producerId: pid, producerEpoch: 0, baseSequence: 2, values: ['c'] })
       assert.equal((await produce(c, 'crash', 0, Buffer.from(late))).baseOffset, 2)

@@ -81,11 +81,11 @@ export const brokerCommand = {
     })
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        running.broker.log.info({ signal }, 'stopping')
+        running.log.info({ signal }, 'stopping')
         process.off('SIGINT', onInt)
         process.off('SIGTERM', onTerm)
         running.close().then(resolve, (err: unknown) => {
-          running.broker.log.error({ err }, 'shutdown failed')
+          running.log.error({ err }, 'shutdown failed')
           resolve()
         })
       }

@@ -1,9 +1,8 @@
 import { describe } from 'node:test'
-import { brokerSkip } from '../support/broker.ts'
 import { ownBroker } from '../support/registries.ts'
 import { badInput } from './suites/bad-input.ts'
 
 // suites/bad-input.ts on Runnel's broker; apache-kafka.test.ts runs it on a 3-node Apache Kafka.
-describe('bad input to the registry on Kafka', { skip: brokerSkip || undefined, timeout: 120_000 }, () => {
+describe('bad input to the registry on Kafka', { timeout: 120_000 }, () => {
   badInput(ownBroker())
 })

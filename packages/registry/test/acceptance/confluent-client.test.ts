@@ -1,5 +1,4 @@
 import { describe } from 'node:test'
-import { brokerSkip } from '../support/broker.ts'
 import { memoryRegistry, registryOnItsOwnBroker } from '../support/registries.ts'
 import { interoperability } from './suites/confluent-client.ts'
 
@@ -11,7 +10,6 @@ describe('@kafkajs/confluent-schema-registry against the in-memory registry', { 
 })
 
 describe('@kafkajs/confluent-schema-registry against the registry on Kafka', {
-  skip: brokerSkip || undefined,
   timeout: 120_000,
 }, () => {
   const { start, stop } = registryOnItsOwnBroker()

@@ -1,5 +1,4 @@
 import { describe } from 'node:test'
-import { brokerSkip } from '../support/broker.ts'
 import { memoryRegistry, registryOnItsOwnBroker } from '../support/registries.ts'
 import { walkThroughs } from './suites/evolution.ts'
 
@@ -11,7 +10,6 @@ describe('evolution walk-throughs on the in-memory registry', { timeout: 60_000 
 })
 
 describe('evolution walk-throughs on the registry on Kafka', {
-  skip: brokerSkip || undefined,
   timeout: 120_000,
 }, () => {
   const { start, stop } = registryOnItsOwnBroker()

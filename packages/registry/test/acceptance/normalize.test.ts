@@ -1,5 +1,4 @@
 import { describe } from 'node:test'
-import { brokerSkip } from '../support/broker.ts'
 import { memoryRegistry, registryOnItsOwnBroker } from '../support/registries.ts'
 import { normalizeWalkThrough } from './suites/normalize.ts'
 
@@ -10,7 +9,7 @@ describe('normalize on the in-memory registry', { timeout: 60_000 }, () => {
   normalizeWalkThrough(memoryRegistry)
 })
 
-describe('normalize on the registry on Kafka', { skip: brokerSkip || undefined, timeout: 120_000 }, () => {
+describe('normalize on the registry on Kafka', { timeout: 120_000 }, () => {
   const { start, stop } = registryOnItsOwnBroker()
   normalizeWalkThrough(start, stop)
 })

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { Admin, type ClusterMetadata, type ExtendedGroupProtocolSubscription } from '@platformatic/kafka'
 import { type LeadershipMessage, leadershipChannel } from '../../src/diagnostics.ts'
 import { assignRegistryLeader, KafkaGroupElection } from '../../src/election/kafka-group-election.ts'
-import { brokerSkip, startTestBroker, supportsGroups, type TestBroker } from '../support/broker.ts'
+import { startTestBroker, supportsGroups, type TestBroker } from '../support/broker.ts'
 
 function member(memberId: string, url: string, eligible = true): [string, ExtendedGroupProtocolSubscription] {
   return [
@@ -41,7 +41,7 @@ describe('assignRegistryLeader', () => {
   })
 })
 
-describe('KafkaGroupElection', { skip: brokerSkip || undefined, timeout: 120_000 }, () => {
+describe('KafkaGroupElection', { timeout: 120_000 }, () => {
   let broker: TestBroker
   let groupSkip: string | undefined
 

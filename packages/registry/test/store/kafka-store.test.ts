@@ -4,10 +4,10 @@ import { Admin } from '@platformatic/kafka'
 import { isRegistryError } from '../../src/errors.ts'
 import { KafkaStore } from '../../src/store/kafka-store.ts'
 import type { SchemaStore } from '../../src/store/schema-store.ts'
-import { brokerSkip, startTestBroker, type TestBroker } from '../support/broker.ts'
+import { startTestBroker, type TestBroker } from '../support/broker.ts'
 import { storeConformance } from './store-conformance.ts'
 
-describe('KafkaStore', { skip: brokerSkip || undefined, timeout: 120_000 }, () => {
+describe('KafkaStore', { timeout: 120_000 }, () => {
   let broker: TestBroker
   let topics = 0
   const topicOf = new WeakMap<SchemaStore, string>()

@@ -1,36 +1,14 @@
-// Starting Runnel's broker for the tests that need Kafka. The broker is another package, written
-// at the same time as this one: when it cannot be imported, those tests are skipped (and say
-// why), and the same goes for the group coordinator the leader election needs.
+// Runnel's broker for the registry tests that need Kafka: the broker's own test broker
+// (`@runnel/broker/testing`), on disk in a temp dir. The same suites run on Apache Kafka 4.4 too
+// (acceptance/apache-kafka.test.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startTestBroker as startRunnelTestBroker } from '@runnel/broker/testing'
 
-interface StartedBroker {
-  host: string
-  port: number
-  close(): Promise<void>
-}
-
-type StartBroker = (options: {
-  port: number
-  dataDir: string
-  autoCreateTopics: boolean
-  logLevel?: string
-  brokerConfigs?: Record<string, string>
-}) => Promise<StartedBroker>
-
-const brokerModule = (await import('@runnel/broker').catch(() => undefined)) as
-  | { startBroker?: StartBroker }
-  | undefined
-
-const startBroker = brokerModule?.startBroker
-
-/** `false` when the broker can be started, else the reason to skip. */
-export const brokerSkip: false | string =
-  typeof startBroker === 'function' ? false : 'broker not available yet'
-
+/** Runnel's broker for a registry test, on disk so that it can be restarted under the registry. */
 export interface TestBroker {
   readonly bootstrap: string
   readonly dataDir: string
@@ -41,26 +19,24 @@ export interface TestBroker {
 }
 
 export async function startTestBroker(): Promise<TestBroker> {
-  if (startBroker === undefined) throw new Error('broker not available')
-  const start = startBroker
   const dataDir = mkdtempSync(join(tmpdir(), 'runnel-registry-test-'))
   // No initial rebalance delay: the election's first join is immediate, as in Kafka test setups.
-  const options = {
-    port: 0,
-    dataDir,
-    autoCreateTopics: true,
-    logLevel: 'warn',
-    brokerConfigs: { 'group.initial.rebalance.delay.ms': '0' },
-  }
-  let running = await start(options)
+  const start = () =>
+    startRunnelTestBroker({
+      dataDir,
+      autoCreateTopics: true,
+      logLevel: 'warn',
+      brokerConfigs: { 'group.initial.rebalance.delay.ms': '0' },
+    })
+  let running = await start()
   return {
     get bootstrap() {
-      return `${running.host}:${running.port}`
+      return running.bootstrap
     },
     dataDir,
     async restart() {
       await running.close()
-      running = await start(options)
+      running = await start()
     },
     async close() {
       await running.close()

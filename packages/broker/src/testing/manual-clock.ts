@@ -1,5 +1,9 @@
-// A manual clock for the group state machine: timers fire only when a test advances time.
-import type { Clock, TimerHandle } from '../../src/group/clock.ts'
+// A manual clock for the broker's coordinators (startTestBroker({ clock })): group session,
+// rebalance and join timeouts, transaction timeouts and expiry fire only when a test advances
+// time, at once, with no real waiting. The clock the group state machine's tests run on too.
+import type { Clock, TimerHandle } from '../group/clock.ts'
+
+export type { Clock, TimerHandle } from '../group/clock.ts'
 
 interface Pending {
   handle: TimerHandle
@@ -8,13 +12,14 @@ interface Pending {
   fn: () => void
 }
 
-export class FakeClock implements Clock {
+export class ManualClock implements Clock {
   private time: number
   private nextId = 1
   private seq = 0
   private readonly timers = new Map<number, Pending>()
 
-  constructor(start = 1_700_000_000_000) {
+  /** `start`: the time it shows first (ms since the epoch); default: now. */
+  constructor(start = Date.now()) {
     this.time = start
   }
 
